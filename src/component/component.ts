@@ -1,0 +1,85 @@
+import type { Logger } from "pino";
+import type { z } from "zod";
+import type { BatchOf, Signal } from "../pdata/signal.js";
+import type { Telemetry } from "../telemetry/telemetry.js";
+
+/** Accepts a batch. Resolves once the next stage has accepted it; rejects with a typed error. */
+export interface Consumer<T> {
+  consume(batch: T): Promise<void>;
+}
+
+/** One consumer per signal that a receiver or connector feeds, or an exporter accepts. */
+export type SignalConsumers = { [S in Signal]?: Consumer<BatchOf[S]> };
+
+export interface Lifecycle {
+  start(host: Host): Promise<void>;
+  /** Stops taking new work and finishes what was accepted. */
+  shutdown(): Promise<void>;
+}
+
+export interface Host {
+  /** Report a fatal error after start (e.g. a listener died). The service shuts down. */
+  reportFatal(id: string, error: Error): void;
+}
+
+export type Kind = "receiver" | "processor" | "exporter" | "connector";
+
+export interface CreateContext {
+  /** The component ID as written in the config, `type` or `type/name`. */
+  id: string;
+  logger: Logger;
+  telemetry: Telemetry;
+  /** The folder relative paths in the config resolve against. */
+  configDir: string;
+}
+
+export interface ProcessorContext extends CreateContext {
+  signal: Signal;
+  pipeline: string;
+}
+
+export interface Receiver extends Lifecycle {}
+
+export interface Processor<T = unknown> extends Lifecycle, Consumer<T> {
+  /** True when the processor changes batches in place, so a fan-out must give it a copy. */
+  readonly mutatesData: boolean;
+}
+
+export interface Exporter extends Lifecycle {
+  consumers: SignalConsumers;
+}
+
+export interface Connector extends Lifecycle {
+  consumers: SignalConsumers;
+}
+
+interface FactoryBase<K extends Kind, S extends z.ZodType> {
+  type: string;
+  kind: K;
+  /** One line for `tripline components`. */
+  description: string;
+  configSchema: S;
+}
+
+export interface ReceiverFactory<S extends z.ZodType = z.ZodType> extends FactoryBase<"receiver", S> {
+  signals: readonly Signal[];
+  create(ctx: CreateContext, config: z.output<S>, next: SignalConsumers): Receiver;
+}
+
+export interface ProcessorFactory<S extends z.ZodType = z.ZodType> extends FactoryBase<"processor", S> {
+  signals: readonly Signal[];
+  create(ctx: ProcessorContext, config: z.output<S>, next: Consumer<unknown>): Processor;
+}
+
+export interface ExporterFactory<S extends z.ZodType = z.ZodType> extends FactoryBase<"exporter", S> {
+  signals: readonly Signal[];
+  create(ctx: CreateContext, config: z.output<S>, signals: readonly Signal[]): Exporter;
+}
+
+export interface ConnectorFactory<S extends z.ZodType = z.ZodType> extends FactoryBase<"connector", S> {
+  /** The (input, output) signal pairs the connector supports. */
+  routes: readonly (readonly [Signal, Signal])[];
+  create(ctx: CreateContext, config: z.output<S>, next: SignalConsumers): Connector;
+}
+
+export type AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory | ConnectorFactory;

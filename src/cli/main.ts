@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { componentsCommand } from "./components.js";
+import { configFiles } from "./config-files.js";
+import { runCommand } from "./run.js";
+import { validateCommand } from "./validate.js";
+import { VERSION } from "./version.js";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+const program = new Command()
+  .name("tripline")
+  .description("Security detections in, OpenTelemetry logs and metrics out: to Datadog, Grafana and OTLP.")
+  .version(VERSION);
+
+program
+  .command("run")
+  .description("start the gateway")
+  .option("-c, --config <file>", "config file; repeat to merge several (later files win)", collect)
+  .addHelpText("after", "\nWithout -c, files come from TRIPLINE_CONFIG (comma-separated).")
+  .action(async (opts: { config?: string[] }) => {
+    process.exitCode = await runCommand(configFiles(opts.config));
+    // Open handles (keep-alive sockets of peers) must not keep a stopped gateway alive.
+    setImmediate(() => process.exit());
+  });
+
+program
+  .command("validate")
+  .description("check config files and the pipeline graph; print every error; exit 0 or 1")
+  .option("-c, --config <file>", "config file; repeat to merge several", collect)
+  .action((opts: { config?: string[] }) => {
+    process.exitCode = validateCommand(configFiles(opts.config));
+  });
+
+program
+  .command("components")
+  .description("list every component type with its options and defaults")
+  .option("--json", "print as JSON")
+  .action((opts: { json?: boolean }) => {
+    process.exitCode = componentsCommand(opts);
+  });
+
+await program.parseAsync();

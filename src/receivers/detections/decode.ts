@@ -1,23 +1,29 @@
+import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+
 /**
  * Splits a request body into detection payloads: one JSON object, a JSON array of objects, or
  * NDJSON (one object per line). Errors name the line and column so a sender can find them.
  */
 export type DecodeResult = { ok: true; items: Record<string, unknown>[] } | { ok: false; error: string };
 
-function lineAndColumn(text: string, position: number): string {
-  const before = text.slice(0, position);
-  const line = before.split("\n").length;
-  const column = position - before.lastIndexOf("\n");
+function lineAndColumn(text: string, offset: number, firstLine: number): string {
+  const before = text.slice(0, offset);
+  const line = firstLine + before.split("\n").length - 1;
+  const column = offset - before.lastIndexOf("\n");
   return `line ${line} column ${column}`;
 }
 
-function describeParseError(error: unknown, text: string, lineOffset = 0): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const position = /position (\d+)/.exec(message);
-  const reason = message.replace(/ in JSON at position \d+.*$/, "").replace(/^JSON\.parse: /, "");
-  if (!position) return `invalid JSON${lineOffset ? ` on line ${lineOffset}` : ""}: ${reason}`;
-  const where = lineAndColumn(text, Number(position[1]));
-  return `invalid JSON at ${lineOffset ? where.replace(/^line 1/, `line ${lineOffset}`) : where}: ${reason}`;
+/**
+ * JSON.parse says what is wrong but, on Node 20, not always where; the error path re-reads the
+ * text with jsonc-parser (strict mode) only to find the offset. The happy path stays on JSON.parse.
+ */
+function describeParseError(text: string, firstLine = 1): string {
+  const errors: ParseError[] = [];
+  parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return `invalid JSON${firstLine > 1 ? ` on line ${firstLine}` : ""}`;
+  const reason = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  return `invalid JSON at ${lineAndColumn(text, first.offset, firstLine)}: ${reason}`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -39,8 +45,8 @@ export function decodeBody(text: string, ndjson: boolean): DecodeResult {
       let value: unknown;
       try {
         value = JSON.parse(line);
-      } catch (error) {
-        return { ok: false, error: describeParseError(error, line, i + 1) };
+      } catch {
+        return { ok: false, error: describeParseError(line, i + 1) };
       }
       if (!isObject(value)) return { ok: false, error: `line ${i + 1}: expected a JSON object, got ${typeName(value)}` };
       items.push(value);
@@ -50,8 +56,8 @@ export function decodeBody(text: string, ndjson: boolean): DecodeResult {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, error: describeParseError(error, text) };
+  } catch {
+    return { ok: false, error: describeParseError(text) };
   }
   if (isObject(value)) return { ok: true, items: [value] };
   if (!Array.isArray(value)) return { ok: false, error: `expected a JSON object or an array of objects, got ${typeName(value)}` };

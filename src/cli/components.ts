@@ -31,7 +31,10 @@ function typeOf(schema: JsonSchema): string {
 
 /** Flattens a component's schema into documented options; nested objects become dotted names. */
 export function describeOptions(factory: AnyFactory): OptionDoc[] {
-  const json = z.toJSONSchema(factory.configSchema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+  const json = z.toJSONSchema(factory.configSchema, {
+    io: "input",
+    unrepresentable: "any",
+  }) as JsonSchema;
   const out: OptionDoc[] = [];
   const walk = (schema: JsonSchema, prefix: string) => {
     for (const [key, prop] of Object.entries(schema.properties ?? {})) {
@@ -65,7 +68,12 @@ export function componentsCommand(options: { json?: boolean }): number {
   for (const doc of docs) {
     console.log(`${doc.kind} ${doc.type} [${doc.signals.join(", ")}]\n  ${doc.description}`);
     for (const o of doc.options) {
-      const dflt = o.default !== undefined ? ` (default ${JSON.stringify(o.default)})` : o.required ? " (required)" : "";
+      const dflt =
+        o.default !== undefined
+          ? ` (default ${JSON.stringify(o.default)})`
+          : o.required
+            ? " (required)"
+            : "";
       console.log(`    ${o.name}: ${o.type}${dflt}${o.description ? ` — ${o.description}` : ""}`);
     }
     console.log("");

@@ -10,7 +10,9 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 const program = new Command()
   .name("tripline")
-  .description("Security detections in, OpenTelemetry logs and metrics out: to Datadog, Grafana and OTLP.")
+  .description(
+    "Security detections in, OpenTelemetry logs and metrics out: to Datadog, Grafana and OTLP.",
+  )
   .version(VERSION);
 
 program

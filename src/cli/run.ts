@@ -13,7 +13,9 @@ export async function runCommand(files: string[]): Promise<number> {
   const errors = checked.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0 || !checked.config || !checked.plan) {
     for (const d of checked.diagnostics) console.error(formatDiagnostic(d));
-    console.error(`invalid configuration: ${errors.length} error${errors.length === 1 ? "" : "s"}; nothing started`);
+    console.error(
+      `invalid configuration: ${errors.length} error${errors.length === 1 ? "" : "s"}; nothing started`,
+    );
     return 1;
   }
   const { config, plan } = checked;
@@ -32,7 +34,9 @@ export async function runCommand(files: string[]): Promise<number> {
         });
 
   let stopRequested!: (reason: { signal?: string; fatal?: Error }) => void;
-  const stopped = new Promise<{ signal?: string; fatal?: Error }>((resolve) => (stopRequested = resolve));
+  const stopped = new Promise<{ signal?: string; fatal?: Error }>(
+    (resolve) => (stopRequested = resolve),
+  );
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
@@ -49,7 +53,10 @@ export async function runCommand(files: string[]): Promise<number> {
   try {
     if (telemetryServer) {
       const address = await telemetryServer.start();
-      logger.info({ endpoint: `${address.address}:${address.port}` }, "self-telemetry serving /metrics, /healthz, /readyz");
+      logger.info(
+        { endpoint: `${address.address}:${address.port}` },
+        "self-telemetry serving /metrics, /healthz, /readyz",
+      );
     }
     await service.start({
       reportFatal: (id, error) => {
@@ -64,7 +71,10 @@ export async function runCommand(files: string[]): Promise<number> {
     return 1;
   }
   ready = true;
-  logger.info({ pipelines: plan.pipelines.map((p) => p.id), version: VERSION }, "Tripline is running");
+  logger.info(
+    { pipelines: plan.pipelines.map((p) => p.id), version: VERSION },
+    "Tripline is running",
+  );
 
   const reason = await stopped;
   ready = false;
@@ -78,7 +88,11 @@ export async function runCommand(files: string[]): Promise<number> {
     }),
   ]);
   clearTimeout(timer);
-  if (timedOut) logger.error({ shutdown_timeout_ms: timeoutMs }, "shutdown_timeout reached before everything drained");
+  if (timedOut)
+    logger.error(
+      { shutdown_timeout_ms: timeoutMs },
+      "shutdown_timeout reached before everything drained",
+    );
   await telemetryServer?.stop();
   await telemetry.shutdown();
   logger.info("stopped");

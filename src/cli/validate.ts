@@ -32,6 +32,8 @@ export function validateCommand(files: string[]): number {
     console.error(`${errors} error${errors === 1 ? "" : "s"} in ${files.join(", ")}`);
     return 1;
   }
-  console.log(`${files.join(", ")}: valid (${checked.plan.pipelines.length} pipeline${checked.plan.pipelines.length === 1 ? "" : "s"})`);
+  console.log(
+    `${files.join(", ")}: valid (${checked.plan.pipelines.length} pipeline${checked.plan.pipelines.length === 1 ? "" : "s"})`,
+  );
   return 0;
 }

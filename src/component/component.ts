@@ -61,22 +61,26 @@ interface FactoryBase<K extends Kind, S extends z.ZodType> {
   configSchema: S;
 }
 
-export interface ReceiverFactory<S extends z.ZodType = z.ZodType> extends FactoryBase<"receiver", S> {
+export interface ReceiverFactory<S extends z.ZodType = z.ZodType>
+  extends FactoryBase<"receiver", S> {
   signals: readonly Signal[];
   create(ctx: CreateContext, config: z.output<S>, next: SignalConsumers): Receiver;
 }
 
-export interface ProcessorFactory<S extends z.ZodType = z.ZodType> extends FactoryBase<"processor", S> {
+export interface ProcessorFactory<S extends z.ZodType = z.ZodType>
+  extends FactoryBase<"processor", S> {
   signals: readonly Signal[];
   create(ctx: ProcessorContext, config: z.output<S>, next: Consumer<unknown>): Processor;
 }
 
-export interface ExporterFactory<S extends z.ZodType = z.ZodType> extends FactoryBase<"exporter", S> {
+export interface ExporterFactory<S extends z.ZodType = z.ZodType>
+  extends FactoryBase<"exporter", S> {
   signals: readonly Signal[];
   create(ctx: CreateContext, config: z.output<S>, signals: readonly Signal[]): Exporter;
 }
 
-export interface ConnectorFactory<S extends z.ZodType = z.ZodType> extends FactoryBase<"connector", S> {
+export interface ConnectorFactory<S extends z.ZodType = z.ZodType>
+  extends FactoryBase<"connector", S> {
   /** The (input, output) signal pairs the connector supports. */
   routes: readonly (readonly [Signal, Signal])[];
   create(ctx: CreateContext, config: z.output<S>, next: SignalConsumers): Connector;

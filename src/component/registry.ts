@@ -9,7 +9,8 @@ export class Registry {
   constructor(factories: readonly AnyFactory[]) {
     for (const factory of factories) {
       const types = this.byKind.get(factory.kind) ?? new Map<string, AnyFactory>();
-      if (types.has(factory.type)) throw new Error(`duplicate ${factory.kind} type "${factory.type}"`);
+      if (types.has(factory.type))
+        throw new Error(`duplicate ${factory.kind} type "${factory.type}"`);
       types.set(factory.type, factory);
       this.byKind.set(factory.kind, types);
     }

@@ -14,4 +14,6 @@ export interface Scope {
   attributes?: Attributes;
 }
 
-export const EMPTY_RESOURCE: Resource = Object.freeze({ attributes: Object.freeze({}) }) as Resource;
+export const EMPTY_RESOURCE: Resource = Object.freeze({
+  attributes: Object.freeze({}),
+}) as Resource;

@@ -34,7 +34,9 @@ export function fanout(signal: Signal, branches: Downstream[]): Downstream {
         const results = await Promise.allSettled(
           branches.map((b) => b.consumer.consume(needsCopy(b) ? copyBatch(signal, batch) : batch)),
         );
-        const errors = results.filter((r) => r.status === "rejected").map((r) => r.reason as unknown);
+        const errors = results
+          .filter((r) => r.status === "rejected")
+          .map((r) => r.reason as unknown);
         if (errors.length > 0) throw combineErrors(errors);
       },
     },

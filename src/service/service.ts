@@ -37,7 +37,11 @@ export interface ServiceDeps {
 }
 
 /** Counts what an exporter accepted or failed, like the Collector's exporterhelper does. */
-function observedExporter(signal: Signal, consumer: Consumer<unknown>, telemetry: ReturnType<Telemetry["exporter"]>): Consumer<unknown> {
+function observedExporter(
+  signal: Signal,
+  consumer: Consumer<unknown>,
+  telemetry: ReturnType<Telemetry["exporter"]>,
+): Consumer<unknown> {
   return {
     async consume(batch) {
       const n = countItems(signal, batch as never);
@@ -104,7 +108,11 @@ export class Service {
       let instance = this.connectors.get(id);
       if (!instance) {
         const factory = connector.factory as ConnectorFactory;
-        instance = factory.create(this.context("connector", connector), connector.config, this.feeds(id));
+        instance = factory.create(
+          this.context("connector", connector),
+          connector.config,
+          this.feeds(id),
+        );
         this.connectors.set(id, instance);
       }
       return (instance.consumers as Record<Signal, Consumer<unknown>>)[signal];
@@ -113,7 +121,11 @@ export class Service {
     let instance = this.exporters.get(id);
     if (!instance) {
       const signals = [...new Set(this.pipelinesWith("exporters", id).map((p) => p.signal))];
-      instance = (exporter.factory as ExporterFactory).create(this.context("exporter", exporter), exporter.config, signals);
+      instance = (exporter.factory as ExporterFactory).create(
+        this.context("exporter", exporter),
+        exporter.config,
+        signals,
+      );
       this.exporters.set(id, instance);
     }
     const consumer = (instance.consumers as Record<Signal, Consumer<unknown>>)[signal];
@@ -127,13 +139,24 @@ export class Service {
       const pipeline = plan.pipelines.find((p) => p.id === id)!;
       let next: Downstream = fanout(
         pipeline.signal,
-        pipeline.exporters.map((e) => ({ consumer: this.exporterConsumer(e, pipeline.signal), mutatesData: false })),
+        pipeline.exporters.map((e) => ({
+          consumer: this.exporterConsumer(e, pipeline.signal),
+          mutatesData: false,
+        })),
       );
       const chain: { id: string; instance: Processor }[] = [];
       for (const processorId of [...pipeline.processors].reverse()) {
         const component = config.components.processor.get(processorId)!;
-        const ctx = { ...this.context("processor", component), signal: pipeline.signal, pipeline: pipeline.id };
-        const instance = (component.factory as ProcessorFactory).create(ctx, component.config, next.consumer);
+        const ctx = {
+          ...this.context("processor", component),
+          signal: pipeline.signal,
+          pipeline: pipeline.id,
+        };
+        const instance = (component.factory as ProcessorFactory).create(
+          ctx,
+          component.config,
+          next.consumer,
+        );
         chain.unshift({ id: processorId, instance });
         next = { consumer: instance, mutatesData: instance.mutatesData || next.mutatesData };
       }
@@ -143,7 +166,10 @@ export class Service {
     for (const [id, receiver] of config.components.receiver) {
       if (this.pipelinesWith("receivers", id).length === 0) continue;
       const factory = receiver.factory as ReceiverFactory;
-      this.receivers.set(id, factory.create(this.context("receiver", receiver), receiver.config, this.feeds(id)));
+      this.receivers.set(
+        id,
+        factory.create(this.context("receiver", receiver), receiver.config, this.feeds(id)),
+      );
     }
   }
 
@@ -154,7 +180,11 @@ export class Service {
     for (const [id, instance] of this.connectors) order.push({ kind: "connector", id, instance });
     for (const pipelineId of [...this.deps.plan.order].reverse()) {
       for (const p of [...(this.processors.get(pipelineId) ?? [])].reverse()) {
-        order.push({ kind: "processor", id: `${p.id} (pipeline ${pipelineId})`, instance: p.instance });
+        order.push({
+          kind: "processor",
+          id: `${p.id} (pipeline ${pipelineId})`,
+          instance: p.instance,
+        });
       }
     }
     for (const [id, instance] of this.receivers) order.push({ kind: "receiver", id, instance });
@@ -168,7 +198,10 @@ export class Service {
         this.started.push(component);
       } catch (error) {
         await this.shutdown();
-        throw new Error(`failed to start ${component.kind} "${component.id}": ${errorMessage(error)}`, { cause: error });
+        throw new Error(
+          `failed to start ${component.kind} "${component.id}": ${errorMessage(error)}`,
+          { cause: error },
+        );
       }
     }
   }
@@ -185,14 +218,19 @@ export class Service {
       try {
         await instance.shutdown();
       } catch (error) {
-        this.deps.logger.error({ kind, component: id, err: errorMessage(error) }, "shutdown failed");
+        this.deps.logger.error(
+          { kind, component: id, err: errorMessage(error) },
+          "shutdown failed",
+        );
       }
     };
     for (const [id, r] of this.receivers) await stop("receiver", id, r);
     const feedersLeft = new Map<string, number>();
-    for (const id of this.connectors.keys()) feedersLeft.set(id, this.pipelinesWith("exporters", id).length);
+    for (const id of this.connectors.keys())
+      feedersLeft.set(id, this.pipelinesWith("exporters", id).length);
     for (const pipelineId of this.deps.plan.order) {
-      for (const p of this.processors.get(pipelineId) ?? []) await stop("processor", p.id, p.instance);
+      for (const p of this.processors.get(pipelineId) ?? [])
+        await stop("processor", p.id, p.instance);
       const pipeline = this.deps.plan.pipelines.find((p) => p.id === pipelineId)!;
       for (const id of pipeline.exporters) {
         const connector = this.connectors.get(id);

@@ -9,7 +9,10 @@ export function createLogger(level: string): Logger {
     {
       level,
       base: { service: "tripline" },
-      redact: { paths: ["*.api_key", "*.token", "*.password", "*.secret", "*.authorization"], censor: "[redacted]" },
+      redact: {
+        paths: ["*.api_key", "*.token", "*.password", "*.secret", "*.authorization"],
+        censor: "[redacted]",
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },

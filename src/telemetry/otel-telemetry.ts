@@ -3,7 +3,12 @@ import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import { ITEM_NAME, type Signal } from "../pdata/signal.js";
-import type { ExporterTelemetry, ProcessorTelemetry, ReceiverTelemetry, Telemetry } from "./telemetry.js";
+import type {
+  ExporterTelemetry,
+  ProcessorTelemetry,
+  ReceiverTelemetry,
+  Telemetry,
+} from "./telemetry.js";
 
 /**
  * Self-telemetry on the OpenTelemetry SDK, read by its Prometheus exporter on demand (no
@@ -18,7 +23,10 @@ export class OtelTelemetry implements Telemetry {
   constructor(serviceVersion: string) {
     this.prometheus = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
     this.provider = new MeterProvider({
-      resource: resourceFromAttributes({ "service.name": "tripline", "service.version": serviceVersion }),
+      resource: resourceFromAttributes({
+        "service.name": "tripline",
+        "service.version": serviceVersion,
+      }),
       readers: [this.prometheus],
     });
     this.meter = this.provider.getMeter("tripline");
@@ -33,7 +41,12 @@ export class OtelTelemetry implements Telemetry {
     return counter;
   }
 
-  private add(name: string, description: string, count: number, attributes: Record<string, string>) {
+  private add(
+    name: string,
+    description: string,
+    count: number,
+    attributes: Record<string, string>,
+  ) {
     if (count > 0) this.counter(name, description).add(count, attributes);
   }
 
@@ -41,17 +54,34 @@ export class OtelTelemetry implements Telemetry {
     const attrs = { receiver: id, transport };
     return {
       accepted: (signal: Signal, n: number) =>
-        this.add(`tripline_receiver_accepted_${ITEM_NAME[signal]}`, "Items accepted and acknowledged to the sender.", n, attrs),
+        this.add(
+          `tripline_receiver_accepted_${ITEM_NAME[signal]}`,
+          "Items accepted and acknowledged to the sender.",
+          n,
+          attrs,
+        ),
       refused: (signal: Signal, n: number) =>
-        this.add(`tripline_receiver_refused_${ITEM_NAME[signal]}`, "Items refused: invalid, over a limit, or refused downstream.", n, attrs),
+        this.add(
+          `tripline_receiver_refused_${ITEM_NAME[signal]}`,
+          "Items refused: invalid, over a limit, or refused downstream.",
+          n,
+          attrs,
+        ),
     };
   }
 
   processor(id: string, pipeline: string, signal: Signal): ProcessorTelemetry {
     const attrs = { processor: id, pipeline, otel_signal: signal };
     return {
-      incoming: (n: number) => this.add("tripline_processor_incoming_items", "Items that entered the processor.", n, attrs),
-      outgoing: (n: number) => this.add("tripline_processor_outgoing_items", "Items the processor passed on.", n, attrs),
+      incoming: (n: number) =>
+        this.add(
+          "tripline_processor_incoming_items",
+          "Items that entered the processor.",
+          n,
+          attrs,
+        ),
+      outgoing: (n: number) =>
+        this.add("tripline_processor_outgoing_items", "Items the processor passed on.", n, attrs),
     };
   }
 
@@ -59,9 +89,19 @@ export class OtelTelemetry implements Telemetry {
     const attrs = { exporter: id };
     return {
       sent: (signal: Signal, n: number) =>
-        this.add(`tripline_exporter_sent_${ITEM_NAME[signal]}`, "Items the destination accepted.", n, attrs),
+        this.add(
+          `tripline_exporter_sent_${ITEM_NAME[signal]}`,
+          "Items the destination accepted.",
+          n,
+          attrs,
+        ),
       sendFailed: (signal: Signal, n: number) =>
-        this.add(`tripline_exporter_send_failed_${ITEM_NAME[signal]}`, "Items that failed to be sent.", n, attrs),
+        this.add(
+          `tripline_exporter_send_failed_${ITEM_NAME[signal]}`,
+          "Items that failed to be sent.",
+          n,
+          attrs,
+        ),
     };
   }
 

@@ -29,7 +29,8 @@ export class TelemetryServer {
     if (!target) throw new Error(`invalid telemetry address "${this.address}"`);
     const server = createServer((req, res) => {
       const path = (req.url ?? "/").split("?")[0];
-      if (req.method !== "GET" && req.method !== "HEAD") return json(res, 405, { error: "method not allowed" });
+      if (req.method !== "GET" && req.method !== "HEAD")
+        return json(res, 405, { error: "method not allowed" });
       if (path === "/metrics") return this.telemetry.prometheus.getMetricsRequestHandler(req, res);
       if (path === "/healthz") {
         const ok = this.health.healthy();

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -32,26 +32,56 @@ describe("tripline CLI", () => {
     expect(r.code).toBe(0);
   });
 
+  it("validate accepts every ready-made pipeline in pipelines/", () => {
+    const files = readdirSync(join(ROOT, "pipelines")).filter((f) => f.endsWith(".yaml"));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const r = cli(["validate", "-c", `pipelines/${f}`]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    }
+  });
+
   it("validate reads TRIPLINE_CONFIG when -c is absent", () => {
     const r = cli(["validate"], { TRIPLINE_CONFIG: "config.example.yaml" });
     expect(r.code).toBe(0);
-    expect(cli(["validate"]).stderr).toContain("no config file given (use -c FILE or TRIPLINE_CONFIG)");
+    expect(cli(["validate"]).stderr).toContain(
+      "no config file given (use -c FILE or TRIPLINE_CONFIG)",
+    );
   });
 
   it("components lists every type with options and defaults from the schemas", () => {
     const r = cli(["components", "--json"]);
     expect(r.code).toBe(0);
-    const docs = JSON.parse(r.stdout) as { kind: string; type: string; options: { name: string; default?: unknown }[] }[];
+    const docs = JSON.parse(r.stdout) as {
+      kind: string;
+      type: string;
+      options: { name: string; default?: unknown }[];
+    }[];
     expect(docs.map((d) => `${d.kind}/${d.type}`)).toEqual(
-      expect.arrayContaining(["receiver/detections", "processor/batch", "exporter/debug", "exporter/file"]),
+      expect.arrayContaining([
+        "receiver/detections",
+        "processor/batch",
+        "exporter/debug",
+        "exporter/file",
+      ]),
     );
     const batch = docs.find((d) => d.type === "batch")!;
-    expect(batch.options).toContainEqual(expect.objectContaining({ name: "send_batch_size", default: 8192 }));
-    expect(cli(["components"]).stdout).toContain('verbosity: "basic" | "normal" | "detailed" (default "basic")');
+    expect(batch.options).toContainEqual(
+      expect.objectContaining({ name: "send_batch_size", default: 8192 }),
+    );
+    expect(cli(["components"]).stdout).toContain(
+      'verbosity: "basic" | "normal" | "detailed" (default "basic")',
+    );
   });
 
   it("--help works on every command", () => {
-    for (const args of [["--help"], ["run", "--help"], ["validate", "--help"], ["components", "--help"]]) {
+    for (const args of [
+      ["--help"],
+      ["run", "--help"],
+      ["validate", "--help"],
+      ["components", "--help"],
+    ]) {
       const r = cli(args);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^Usage: tripline/);
@@ -59,11 +89,17 @@ describe("tripline CLI", () => {
   });
 
   it("run refuses an invalid config, prints every error and starts nothing", () => {
-    const file = tempConfig("receivers:\n  detection: {}\nexporters:\n  debug: {verbosity: loud}\nservice: {pipelines: {}}\n");
+    const file = tempConfig(
+      "receivers:\n  detection: {}\nexporters:\n  debug: {verbosity: loud}\nservice: {pipelines: {}}\n",
+    );
     const r = cli(["run", "-c", file]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${file}:2:3 receivers.detection: unknown receiver type "detection" (did you mean "detections"?)`);
-    expect(r.stderr).toContain(`${file}:4:22 exporters.debug.verbosity: expected one of "basic", "normal", "detailed" (got "loud")`);
+    expect(r.stderr).toContain(
+      `${file}:2:3 receivers.detection: unknown receiver type "detection" (did you mean "detections"?)`,
+    );
+    expect(r.stderr).toContain(
+      `${file}:4:22 exporters.debug.verbosity: expected one of "basic", "normal", "detailed" (got "loud")`,
+    );
     expect(r.stderr).toContain("nothing started");
   });
 

@@ -32,7 +32,10 @@ function endpointFrom(stderr: string, message: string): string | undefined {
  * Starts the built CLI on a config written to a fresh temp dir. Listen ports should be 0 in
  * the config; the bound ports are read from the gateway's own start-up log lines.
  */
-export async function startGateway(configYaml: string, env: NodeJS.ProcessEnv = {}): Promise<Gateway> {
+export async function startGateway(
+  configYaml: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Gateway> {
   const dir = mkdtempSync(join(tmpdir(), "tripline-e2e-"));
   const configPath = join(dir, "config.yaml");
   writeFileSync(configPath, configYaml);
@@ -45,7 +48,9 @@ export async function startGateway(configYaml: string, env: NodeJS.ProcessEnv = 
   let err = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolveExit) => child.on("exit", (code) => resolveExit(code)));
+  const exited = new Promise<number | null>((resolveExit) =>
+    child.on("exit", (code) => resolveExit(code)),
+  );
 
   const deadline = Date.now() + 10_000;
   while (!err.includes('"Tripline is running"')) {

@@ -4,7 +4,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { decodeLogsRequest } from "../../src/pdata/otlp-json-decode.js";
 import { type Gateway, parseMetrics, startGateway } from "./gateway.js";
 
-const SAMPLE = readFileSync(join(import.meta.dirname, "../../../shared/samples/operant/detections.ndjson"), "utf8")
+const SAMPLE = readFileSync(
+  join(import.meta.dirname, "../../../shared/samples/operant/detections.ndjson"),
+  "utf8",
+)
   .trim()
   .split("\n");
 
@@ -32,7 +35,11 @@ service:
 `;
 
 function post(gw: Gateway, body: string, contentType = "application/json") {
-  return fetch(`${gw.receiverUrl}/v1/detections`, { method: "POST", headers: { "content-type": contentType }, body });
+  return fetch(`${gw.receiverUrl}/v1/detections`, {
+    method: "POST",
+    headers: { "content-type": contentType },
+    body,
+  });
 }
 
 function fileRecords(gw: Gateway) {
@@ -68,16 +75,22 @@ describe("quick start path", () => {
 
   it("accepts an array and NDJSON, and refuses malformed JSON with its position", async () => {
     gw = await startGateway(config);
-    expect(await (await post(gw, `[${SAMPLE.slice(0, 3).join(",")}]`)).json()).toEqual({ accepted: 3 });
+    expect(await (await post(gw, `[${SAMPLE.slice(0, 3).join(",")}]`)).json()).toEqual({
+      accepted: 3,
+    });
     const ndjson = await post(gw, SAMPLE.slice(3, 8).join("\n"), "application/x-ndjson");
     expect(await ndjson.json()).toEqual({ accepted: 5 });
 
     const bad = await post(gw, '{"severity": "high",\n "category": }');
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: string }).error).toMatch(/^invalid JSON at line 2 column 14/);
+    expect(((await bad.json()) as { error: string }).error).toMatch(
+      /^invalid JSON at line 2 column 14/,
+    );
     const badLine = await post(gw, `${SAMPLE[0]}\n{nope}`, "application/x-ndjson");
     expect(badLine.status).toBe(400);
-    expect(((await badLine.json()) as { error: string }).error).toMatch(/^invalid JSON at line 2 column 2/);
+    expect(((await badLine.json()) as { error: string }).error).toMatch(
+      /^invalid JSON at line 2 column 2/,
+    );
     expect(fileRecords(gw)).toHaveLength(8);
   });
 
@@ -85,15 +98,29 @@ describe("quick start path", () => {
     gw = await startGateway(config);
     const sizes = [1, 4, 7, 2];
     for (const n of sizes) {
-      expect((await post(gw, SAMPLE.slice(0, n).join("\n"), "application/x-ndjson")).status).toBe(200);
+      expect((await post(gw, SAMPLE.slice(0, n).join("\n"), "application/x-ndjson")).status).toBe(
+        200,
+      );
     }
     expect((await post(gw, "not json")).status).toBe(400);
     const total = sizes.reduce((a, b) => a + b, 0);
 
     const metrics = parseMetrics(await (await fetch(`${gw.telemetryUrl}/metrics`)).text());
-    expect(metrics.get('tripline_receiver_accepted_log_records_total{receiver="detections",transport="http"}')).toBe(total);
-    expect(metrics.get('tripline_processor_incoming_items_total{processor="batch",pipeline="logs",otel_signal="logs"}')).toBe(total);
-    expect(metrics.get('tripline_processor_outgoing_items_total{processor="batch",pipeline="logs",otel_signal="logs"}')).toBe(total);
+    expect(
+      metrics.get(
+        'tripline_receiver_accepted_log_records_total{receiver="detections",transport="http"}',
+      ),
+    ).toBe(total);
+    expect(
+      metrics.get(
+        'tripline_processor_incoming_items_total{processor="batch",pipeline="logs",otel_signal="logs"}',
+      ),
+    ).toBe(total);
+    expect(
+      metrics.get(
+        'tripline_processor_outgoing_items_total{processor="batch",pipeline="logs",otel_signal="logs"}',
+      ),
+    ).toBe(total);
     expect(metrics.get('tripline_exporter_sent_log_records_total{exporter="debug"}')).toBe(total);
     expect(metrics.get('tripline_exporter_sent_log_records_total{exporter="file"}')).toBe(total);
     expect(fileRecords(gw)).toHaveLength(total);

@@ -35,11 +35,18 @@ export class RecordingTelemetry implements Telemetry {
   }
 }
 
-export function testContext(id: string, configDir = process.cwd()): CreateContext & { telemetry: RecordingTelemetry } {
+export function testContext(
+  id: string,
+  configDir = process.cwd(),
+): CreateContext & { telemetry: RecordingTelemetry } {
   return { id, logger: pino({ level: "silent" }), telemetry: new RecordingTelemetry(), configDir };
 }
 
-export function processorContext(id: string, signal: Signal = "logs", pipeline = "logs"): ProcessorContext & { telemetry: RecordingTelemetry } {
+export function processorContext(
+  id: string,
+  signal: Signal = "logs",
+  pipeline = "logs",
+): ProcessorContext & { telemetry: RecordingTelemetry } {
   return { ...testContext(id), signal, pipeline };
 }
 

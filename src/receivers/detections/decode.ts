@@ -4,7 +4,9 @@ import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
  * Splits a request body into detection payloads: one JSON object, a JSON array of objects, or
  * NDJSON (one object per line). Errors name the line and column so a sender can find them.
  */
-export type DecodeResult = { ok: true; items: Record<string, unknown>[] } | { ok: false; error: string };
+export type DecodeResult =
+  | { ok: true; items: Record<string, unknown>[] }
+  | { ok: false; error: string };
 
 function lineAndColumn(text: string, offset: number, firstLine: number): string {
   const before = text.slice(0, offset);
@@ -19,10 +21,16 @@ function lineAndColumn(text: string, offset: number, firstLine: number): string 
  */
 function describeParseError(text: string, firstLine = 1): string {
   const errors: ParseError[] = [];
-  parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  parseTree(text, errors, {
+    disallowComments: true,
+    allowTrailingComma: false,
+    allowEmptyContent: false,
+  });
   const first = errors[0];
   if (!first) return `invalid JSON${firstLine > 1 ? ` on line ${firstLine}` : ""}`;
-  const reason = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+  const reason = printParseErrorCode(first.error)
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .toLowerCase();
   return `invalid JSON at ${lineAndColumn(text, first.offset, firstLine)}: ${reason}`;
 }
 
@@ -48,7 +56,11 @@ export function decodeBody(text: string, ndjson: boolean): DecodeResult {
       } catch {
         return { ok: false, error: describeParseError(line, i + 1) };
       }
-      if (!isObject(value)) return { ok: false, error: `line ${i + 1}: expected a JSON object, got ${typeName(value)}` };
+      if (!isObject(value))
+        return {
+          ok: false,
+          error: `line ${i + 1}: expected a JSON object, got ${typeName(value)}`,
+        };
       items.push(value);
     }
     return { ok: true, items };
@@ -60,9 +72,17 @@ export function decodeBody(text: string, ndjson: boolean): DecodeResult {
     return { ok: false, error: describeParseError(text) };
   }
   if (isObject(value)) return { ok: true, items: [value] };
-  if (!Array.isArray(value)) return { ok: false, error: `expected a JSON object or an array of objects, got ${typeName(value)}` };
+  if (!Array.isArray(value))
+    return {
+      ok: false,
+      error: `expected a JSON object or an array of objects, got ${typeName(value)}`,
+    };
   for (let i = 0; i < value.length; i++) {
-    if (!isObject(value[i])) return { ok: false, error: `element ${i}: expected a JSON object, got ${typeName(value[i])}` };
+    if (!isObject(value[i]))
+      return {
+        ok: false,
+        error: `element ${i}: expected a JSON object, got ${typeName(value[i])}`,
+      };
   }
   return { ok: true, items: value as Record<string, unknown>[] };
 }

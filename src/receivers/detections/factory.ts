@@ -9,5 +9,6 @@ export const detectionsFactory: ReceiverFactory<typeof detectionsConfigSchema> =
   description: "HTTP webhook for security detections: POST a JSON object, a JSON array or NDJSON",
   signals: ["logs"],
   configSchema: detectionsConfigSchema,
-  create: (ctx, config, next) => new DetectionsReceiver(ctx, config, next.logs as Consumer<LogBatch>),
+  create: (ctx, config, next) =>
+    new DetectionsReceiver(ctx, config, next.logs as Consumer<LogBatch>),
 };

@@ -32,7 +32,10 @@ export class DetectionsReceiver implements Receiver {
 
   async start(): Promise<void> {
     const address = await this.server.start();
-    this.ctx.logger.info({ endpoint: `${address.address}:${address.port}`, path: this.config.path }, "detections receiver listening");
+    this.ctx.logger.info(
+      { endpoint: `${address.address}:${address.port}`, path: this.config.path },
+      "detections receiver listening",
+    );
   }
 
   async shutdown(): Promise<void> {
@@ -46,8 +49,17 @@ export class DetectionsReceiver implements Receiver {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0];
-    if (path !== this.config.path) return sendJson(res, 404, { error: `no such path ${path}; POST detections to ${this.config.path}` });
-    if (req.method !== "POST") return sendJson(res, 405, { error: `method ${req.method} not allowed; use POST` }, { allow: "POST" });
+    if (path !== this.config.path)
+      return sendJson(res, 404, {
+        error: `no such path ${path}; POST detections to ${this.config.path}`,
+      });
+    if (req.method !== "POST")
+      return sendJson(
+        res,
+        405,
+        { error: `method ${req.method} not allowed; use POST` },
+        { allow: "POST" },
+      );
 
     let text: string;
     try {
@@ -55,7 +67,12 @@ export class DetectionsReceiver implements Receiver {
     } catch (error) {
       if (!(error instanceof BodyError)) throw error;
       // The rest of an oversized body is never read, so the connection cannot be reused.
-      return sendJson(res, error.status, { error: error.message }, error.status === 413 ? { connection: "close" } : {});
+      return sendJson(
+        res,
+        error.status,
+        { error: error.message },
+        error.status === 413 ? { connection: "close" } : {},
+      );
     }
     const decoded = decodeBody(text, isNdjson(req.headers["content-type"]));
     if (!decoded.ok) return sendJson(res, 400, { error: decoded.error });

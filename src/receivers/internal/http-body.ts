@@ -22,7 +22,10 @@ function decoder(encoding: string | undefined): Transform | undefined {
     case "deflate":
       return createInflate();
     default:
-      throw new BodyError(415, `unsupported Content-Encoding "${encoding}" (supported: gzip, deflate)`);
+      throw new BodyError(
+        415,
+        `unsupported Content-Encoding "${encoding}" (supported: gzip, deflate)`,
+      );
   }
 }
 
@@ -34,7 +37,10 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
   const declared = Number(req.headers["content-length"]);
   const encoding = req.headers["content-encoding"];
   if (!encoding && Number.isFinite(declared) && declared > limit) {
-    throw new BodyError(413, `request body of ${declared} bytes exceeds max_request_body_size ${limit}`);
+    throw new BodyError(
+      413,
+      `request body of ${declared} bytes exceeds max_request_body_size ${limit}`,
+    );
   }
   const inflater = decoder(encoding);
   const source: Readable = inflater ? req.pipe(inflater) : req;
@@ -44,7 +50,10 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
     for await (const chunk of source) {
       size += (chunk as Buffer).length;
       if (size > limit) {
-        throw new BodyError(413, `request body exceeds max_request_body_size ${limit} bytes${inflater ? " after decompression" : ""}`);
+        throw new BodyError(
+          413,
+          `request body exceeds max_request_body_size ${limit} bytes${inflater ? " after decompression" : ""}`,
+        );
       }
       chunks.push(chunk as Buffer);
     }
@@ -52,7 +61,10 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
     if (inflater) req.unpipe(inflater);
     if (error instanceof BodyError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new BodyError(400, inflater ? `cannot decompress ${encoding} body: ${reason}` : `cannot read body: ${reason}`);
+    throw new BodyError(
+      400,
+      inflater ? `cannot decompress ${encoding} body: ${reason}` : `cannot read body: ${reason}`,
+    );
   }
   return Buffer.concat(chunks, size);
 }

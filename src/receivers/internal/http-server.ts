@@ -1,11 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { RetryableError, isPermanent, errorMessage } from "../../component/errors.js";
+import { errorMessage, isPermanent, RetryableError } from "../../component/errors.js";
 import { parseHostPort } from "../../config/endpoint.js";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) return;
   res.writeHead(status, { "content-type": "application/json", ...headers });
   res.end(JSON.stringify(body));
@@ -16,10 +21,18 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
  * data and tries again; permanent → 400, since resending the same data cannot succeed.
  */
 export function sendDownstreamError(res: ServerResponse, error: unknown): void {
-  if (isPermanent(error)) return sendJson(res, 400, { error: errorMessage(error) });
+  if (isPermanent(error)) {
+    sendJson(res, 400, { error: errorMessage(error) });
+    return;
+  }
   const retryAfterMs = error instanceof RetryableError ? error.retryAfterMs : undefined;
   const seconds = Math.max(1, Math.ceil((retryAfterMs ?? 1000) / 1000));
-  sendJson(res, 503, { error: `temporarily unable to accept data: ${errorMessage(error)}` }, { "retry-after": String(seconds) });
+  sendJson(
+    res,
+    503,
+    { error: `temporarily unable to accept data: ${errorMessage(error)}` },
+    { "retry-after": String(seconds) },
+  );
 }
 
 /**
@@ -58,7 +71,12 @@ export class GracefulHttpServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.stopping) {
-      return sendJson(res, 503, { error: "shutting down" }, { connection: "close", "retry-after": "1" });
+      return sendJson(
+        res,
+        503,
+        { error: "shutting down" },
+        { connection: "close", "retry-after": "1" },
+      );
     }
     this.inFlight++;
     try {

@@ -90,7 +90,7 @@ describe("debug exporter config", () => {
 
 describe("debug exporter", () => {
   it("basic: one summary line per batch", async () => {
-    const { ctx, out, exporter } = setup(undefined, "debug/mine");
+    const { out, exporter } = setup(undefined, "debug/mine");
     await exporter.start(noopHost);
     await exporter.consumers.logs!.consume(logRecords(3));
     await exporter.consumers.metrics!.consume(metrics);

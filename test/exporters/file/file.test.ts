@@ -60,8 +60,8 @@ describe("file exporter config", () => {
 });
 
 describe("file exporter", () => {
-  it("writes one OTLP/JSON line per consume and counts sent items", async () => {
-    const { ctx, exporter } = create({ path: "out.json" });
+  it("writes one OTLP/JSON line per consume", async () => {
+    const { exporter } = create({ path: "out.json" });
     await exporter.start(noopHost);
     const first = logRecords(3);
     const second = [logRecord({ body: "line\nbreak" })];
@@ -243,7 +243,7 @@ describe("file exporter", () => {
   it("rejects with RetryableError on I/O errors", async () => {
     // A regular file where a folder should be makes mkdir/open fail.
     await writeFile(path.join(dir, "blocker"), "");
-    const { ctx, exporter } = create({ path: "blocker/out.json" });
+    const { exporter } = create({ path: "blocker/out.json" });
     await expect(exporter.start(noopHost)).rejects.toThrow();
     const result = exporter.consumers.logs!.consume(logRecords(2));
     await expect(result).rejects.toBeInstanceOf(RetryableError);

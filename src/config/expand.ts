@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { parseDocument } from "yaml";
 
 /**
  * `${env:NAME}`, `${env:NAME:-default}` and `${file:PATH}` with `$$` as the escape, as in the
@@ -70,13 +70,14 @@ export function expandScalar(text: string, quoted: boolean, options: ExpandOptio
   if (references.length === 0 && expanded === text) return { value: text, references, errors };
   const wholeReference = references.length === 1 && text.trim() === references[0];
   if (wholeReference && !quoted && errors.length === 0) {
-    try {
-      const typed: unknown = parseYaml(expanded);
+    // parseDocument, not parse: parse prints YAML warnings (with the source text, i.e. the
+    // secret) to stderr. Anything that is not clean YAML on its own stays the string it is.
+    const doc = parseDocument(expanded);
+    if (doc.errors.length === 0 && doc.warnings.length === 0) {
+      const typed: unknown = doc.toJS();
       if (typed === null || ["number", "boolean", "string"].includes(typeof typed)) {
         return { value: typed ?? expanded, references, errors };
       }
-    } catch {
-      // Not valid YAML on its own: keep it as the string it is.
     }
   }
   return { value: expanded, references, errors };

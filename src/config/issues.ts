@@ -14,6 +14,10 @@ export function locate(locations: LocationMap, path: readonly PathSegment[]): So
   return undefined;
 }
 
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 function describeInput(input: unknown, location: SourceLocation | undefined): string {
   // Values that came from ${env:…} or ${file:…} may be secrets: name the reference instead.
   if (location?.reference) return `the value of ${location.reference}`;
@@ -50,10 +54,20 @@ function knownKeys(schema: z.ZodType, path: readonly PathSegment[]): string[] {
   return def?.type === "object" ? Object.keys(def.shape) : [];
 }
 
+const TYPE_NAMES: Record<string, string> = {
+  object: "a mapping",
+  record: "a mapping",
+  array: "a list",
+  string: "a string",
+  number: "a number",
+  int: "an integer",
+  boolean: "true or false",
+};
+
 function expectation(issue: Issue): string {
   switch (issue.code) {
     case "invalid_type":
-      return `expected ${issue.expected === "object" ? "a mapping" : issue.expected}`;
+      return `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
     case "invalid_value":
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "too_small": {
@@ -83,25 +97,40 @@ export function issuesToDiagnostics(
   locations: LocationMap,
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const required = new Set<Diagnostic>();
+  const suggested = new Set<string>(); // paths of keys offered as "did you mean"
   for (const issue of issues) {
     const path = [...base, ...(issue.path as PathSegment[])];
     if (issue.code === "unrecognized_keys") {
       const candidates = knownKeys(schema, issue.path as PathSegment[]);
       for (const key of issue.keys) {
         const keyPath = [...path, key];
+        const match = closest(key, candidates);
+        if (match) suggested.add(pathKey([...path, match]));
         out.push({
           severity: "error",
           location: locations.keys.get(pathKey(keyPath)) ?? locate(locations, keyPath),
           path: keyPath,
-          message: `unknown key "${key}"${didYouMean(key, candidates)}${candidates.length ? ` (valid keys: ${candidates.join(", ")})` : ""}`,
+          message: `unknown key "${key}"${didYouMean(key, candidates)}${candidates.length ? `; valid keys: ${candidates.join(", ")}` : ""}`,
         });
       }
       continue;
     }
     const location = locate(locations, path);
-    const input = issue.input;
+    let input = issue.input;
+    if (issue.code === "custom" && isMapping(input)) {
+      // A refinement across fields (e.g. max >= size) sees the whole mapping: show the field.
+      const field = issue.path[issue.path.length - 1];
+      if (typeof field !== "string" || !(field in input)) {
+        out.push({ severity: "error", location, path, message: issue.message });
+        continue;
+      }
+      input = input[field];
+    }
     if (input === undefined && issue.code === "invalid_type") {
-      out.push({ severity: "error", location, path, message: `is required (${expectation(issue)})` });
+      const diagnostic: Diagnostic = { severity: "error", location, path, message: `is required (${expectation(issue)})` };
+      required.add(diagnostic);
+      out.push(diagnostic);
       continue;
     }
     let message = `${expectation(issue)} (got ${describeInput(input, location)})`;
@@ -111,5 +140,6 @@ export function issuesToDiagnostics(
     }
     out.push({ severity: "error", location, path, message });
   }
-  return out;
+  // "path is required" next to `unknown key "pth" (did you mean "path"?)` says the same twice.
+  return out.filter((d) => !(required.has(d) && suggested.has(pathKey(d.path))));
 }

@@ -33,9 +33,19 @@ export function loadConfig(files: readonly string[], registry: Registry, env = p
   const validated = validateConfig(merged, locations, registry);
   const reported = new Set(diagnostics.map((d) => pathKey(d.path)));
   const fresh = validated.diagnostics.filter((d) => !reported.has(pathKey(d.path)));
-  const all = [...diagnostics, ...fresh];
+  // In file order, then line and column, so the output reads top to bottom.
+  const all = sortByLocation([...diagnostics, ...fresh], files);
   const failed = all.some((d) => d.severity === "error");
   return { config: failed ? undefined : validated.config, diagnostics: all, configDir };
+}
+
+function sortByLocation(diagnostics: Diagnostic[], files: readonly string[]): Diagnostic[] {
+  const rank = (d: Diagnostic) =>
+    d.location ? [files.indexOf(d.location.file), d.location.line, d.location.col] : [-1, 0, 0];
+  return diagnostics
+    .map((d) => ({ d, key: rank(d) }))
+    .sort((a, b) => a.key[0]! - b.key[0]! || a.key[1]! - b.key[1]! || a.key[2]! - b.key[2]!)
+    .map(({ d }) => d);
 }
 
 export function loadConfigOrThrow(files: readonly string[], registry: Registry, env = process.env) {

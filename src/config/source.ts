@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import {
+  type Alias,
   type Document,
   isAlias,
   isMap,
@@ -8,8 +9,10 @@ import {
   isSeq,
   LineCounter,
   type Node,
+  type Pair,
   parseDocument,
   Scalar,
+  type YAMLMap,
 } from "yaml";
 import type { Diagnostic, PathSegment, SourceLocation } from "./diagnostic.js";
 import { type ExpandOptions, expandScalar } from "./expand.js";
@@ -52,17 +55,15 @@ export function loadSource(
   }
 
   const lineCounter = new LineCounter();
-  const doc = parseDocument(source, { lineCounter, merge: true, uniqueKeys: true, prettyErrors: false });
+  // Duplicate keys are found by the walker, which knows their path, so the rest still validates.
+  const doc = parseDocument(source, { lineCounter, merge: true, uniqueKeys: false, prettyErrors: false });
   const at = (offset: number): SourceLocation => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
 
   for (const error of doc.errors) {
-    const message =
-      error.code === "DUPLICATE_KEY"
-        ? `duplicate key "${duplicateKeyName(source, error.pos[0])}"`
-        : `invalid YAML: ${error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "")}`;
+    const message = `invalid YAML: ${error.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "")}`;
     diagnostics.push({ severity: "error", location: at(error.pos[0]), path: [], message });
   }
   if (doc.errors.length > 0) return { value: {}, locations, diagnostics };
@@ -82,14 +83,17 @@ export function loadSource(
   return { value: value as Record<string, unknown>, locations, diagnostics };
 }
 
-function duplicateKeyName(source: string, offset: number): string {
-  const rest = source.slice(offset);
-  const match = /^["']?([^"':\n]+)/.exec(rest);
-  return match?.[1]?.trim() ?? "?";
+function keyName(key: Node | null): string {
+  return String(isScalar(key) ? key.value : key);
 }
 
 /** Turns the YAML AST into plain values, so positions, references and merges are handled in one pass. */
 class Walker {
+  /** Mappings already checked for duplicate keys (an aliased mapping is walked once per use). */
+  private readonly checked = new WeakSet<YAMLMap>();
+  /** Collections being walked, to catch an alias used inside the node it names. */
+  private readonly open = new Set<Node>();
+
   constructor(
     private readonly doc: Document,
     private readonly at: (offset: number) => SourceLocation,
@@ -99,40 +103,107 @@ class Walker {
   ) {}
 
   toValue(node: Node, path: PathSegment[]): unknown {
-    if (isAlias(node)) return this.toValue(node.resolve(this.doc) as Node, path);
+    if (isAlias(node)) {
+      const target = this.resolve(node, path);
+      return target ? this.toValue(target, path) : null;
+    }
     const location = node.range ? this.at(node.range[0]) : undefined;
     if (location && !this.locations.values.has(pathKey(path))) {
       this.locations.values.set(pathKey(path), location);
     }
     if (isScalar(node)) return this.scalar(node, path, location);
-    if (isSeq(node)) return node.items.map((item, i) => this.toValue(item as Node, [...path, i]));
+    if (isSeq(node)) {
+      this.open.add(node);
+      const out = node.items.map((item, i) => this.toValue(item as Node, [...path, i]));
+      this.open.delete(node);
+      return out;
+    }
     if (isMap(node)) {
-      // Own keys first, then `<<` merges, so own keys win as YAML's merge key spec says.
+      this.open.add(node);
+      // Own keys first, then `<<` merges in order, so own keys win as YAML's merge key spec says.
+      // A merged value that an own key overrides is never walked, so its location (or its
+      // ${env:…} reference) cannot be attached to the value that replaced it.
       const out: Record<string, unknown> = Object.create(null);
-      const merges: Node[] = [];
-      for (const pair of node.items) {
+      for (const pair of this.entries(node, path)) {
         const key = pair.key as Node | null;
-        if (isScalar(key) && typeof key.value === "symbol") {
-          if (pair.value) merges.push(pair.value as Node);
-          continue;
-        }
-        const name = String(isScalar(key) ? key.value : key);
+        const name = keyName(key);
+        if (name in out) continue;
         const childPath = [...path, name];
         if (key?.range) this.locations.keys.set(pathKey(childPath), this.at(key.range[0]));
         out[name] = pair.value ? this.toValue(pair.value as Node, childPath) : null;
       }
-      for (const merge of merges) {
-        const sources = isSeq(merge) ? (merge.items as Node[]) : [merge];
-        for (const src of sources) {
-          const merged = this.toValue(src, path);
-          if (merged && typeof merged === "object" && !Array.isArray(merged)) {
-            for (const [k, v] of Object.entries(merged)) if (!(k in out)) out[k] = v;
-          }
-        }
-      }
+      this.open.delete(node);
+      this.checkDuplicates(node, path);
       return out;
     }
     return null;
+  }
+
+  /** The node an alias stands for; undefined (reported) when it would contain itself. */
+  private resolve(alias: Alias, path: PathSegment[]): Node | undefined {
+    const target = alias.resolve(this.doc) as Node | undefined;
+    if (!target || !this.open.has(target)) return target;
+    this.diagnostics.push({
+      severity: "error",
+      location: alias.range ? this.at(alias.range[0]) : undefined,
+      path,
+      message: `alias *${alias.source} is used inside the node it refers to (a recursive alias)`,
+    });
+    return undefined;
+  }
+
+  private checkDuplicates(node: YAMLMap, path: PathSegment[]): void {
+    if (this.checked.has(node)) return;
+    this.checked.add(node);
+    const first = new Map<string, Node | null>();
+    for (const pair of node.items) {
+      const key = pair.key as Node | null;
+      if (isScalar(key) && typeof key.value === "symbol") continue; // several `<<` are fine
+      const name = keyName(key);
+      if (!first.has(name)) {
+        first.set(name, key);
+        continue;
+      }
+      const earlier = first.get(name)?.range;
+      this.diagnostics.push({
+        severity: "error",
+        location: key?.range ? this.at(key.range[0]) : undefined,
+        path: [...path, name],
+        message: `duplicate key "${name}"${earlier ? ` (first at line ${this.at(earlier[0]).line})` : ""}`,
+      });
+    }
+  }
+
+  /** A mapping's pairs: its own first, then those of its `<<` sources (recursively), in order. */
+  private entries(node: YAMLMap, path: PathSegment[]): Pair[] {
+    const own: Pair[] = [];
+    const merged: Pair[] = [];
+    for (const pair of node.items) {
+      const key = pair.key as Node | null;
+      if (!isScalar(key) || typeof key.value !== "symbol") {
+        own.push(pair);
+        continue;
+      }
+      const value = pair.value as Node | null;
+      for (const source of isSeq(value) ? (value.items as Node[]) : [value]) {
+        const resolved = isAlias(source) ? this.resolve(source, path) : source;
+        if (isMap(resolved)) {
+          this.open.add(resolved);
+          merged.push(...this.entries(resolved, path));
+          this.open.delete(resolved);
+          continue;
+        }
+        if (isAlias(source) && !resolved) continue;
+        const at = source?.range ?? key.range;
+        this.diagnostics.push({
+          severity: "error",
+          location: at ? this.at(at[0]) : undefined,
+          path,
+          message: 'the merge key "<<" takes a mapping or an alias of one (<<: *name), or a list of them',
+        });
+      }
+    }
+    return [...own, ...merged];
   }
 
   private scalar(node: Scalar, path: PathSegment[], location?: SourceLocation): unknown {

@@ -105,10 +105,12 @@ export function validateConfig(
       const factory = registry.get(kind, parsed.type);
       if (!factory) {
         const elsewhere = registry.kindsOf(parsed.type);
+        const valid = registry.types(kind);
         const hint = elsewhere.length
           ? ` ("${parsed.type}" is a ${elsewhere.join(" and a ")}, so it belongs under ${elsewhere.map((k) => `${k}s`).join(" or ")})`
-          : didYouMean(parsed.type, registry.types(kind));
-        error(path, `unknown ${kind} type "${parsed.type}"${hint}; valid types: ${registry.types(kind).join(", ")}`, keyLocation);
+          : didYouMean(parsed.type, valid);
+        const list = valid.length ? `; valid types: ${valid.join(", ")}` : ` (Tripline has no ${kind}s yet)`;
+        error(path, `unknown ${kind} type "${parsed.type}"${hint}${list}`, keyLocation);
         continue;
       }
       const result = factory.configSchema.safeParse(settings ?? {}, { reportInput: true });

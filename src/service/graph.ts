@@ -2,7 +2,7 @@ import type { Kind } from "../component/component.js";
 import type { Diagnostic, PathSegment } from "../config/diagnostic.js";
 import { locate } from "../config/issues.js";
 import { pathKey } from "../config/source.js";
-import { didYouMean } from "../config/suggest.js";
+import { closest, didYouMean } from "../config/suggest.js";
 import type { ComponentConfig, PipelineConfig, TriplineConfig } from "../config/validate.js";
 import { SIGNALS, type Signal } from "../pdata/signal.js";
 
@@ -21,6 +21,8 @@ export interface GraphPlan {
   order: string[];
 }
 
+const ROLE_KIND = { receivers: "receiver", processors: "processor", exporters: "exporter" } as const;
+
 function isSignal(value: string): value is Signal {
   return (SIGNALS as readonly string[]).includes(value);
 }
@@ -29,9 +31,12 @@ function isSignal(value: string): value is Signal {
 export function planGraph(config: TriplineConfig): { plan?: GraphPlan; diagnostics: Diagnostic[] } {
   const { components, locations } = config;
   const diagnostics: Diagnostic[] = [];
+  // A problem with a named entry (a pipeline, a connector) points at its key.
   const problem = (severity: Diagnostic["severity"], path: PathSegment[], message: string) =>
-    diagnostics.push({ severity, location: locate(locations, path), path, message });
+    diagnostics.push({ severity, location: locations.keys.get(pathKey(path)) ?? locate(locations, path), path, message });
   const error = (path: PathSegment[], message: string) => problem("error", path, message);
+  // An ID written as ${env:…} is named by its reference: expanded values are never printed.
+  const reference = (path: PathSegment[]) => locations.values.get(pathKey(path))?.reference;
 
   if (config.pipelines.size === 0) {
     error(["service", "pipelines"], "at least one pipeline is required (e.g. logs: {receivers: [...], exporters: [...]})");
@@ -47,21 +52,23 @@ export function planGraph(config: TriplineConfig): { plan?: GraphPlan; diagnosti
     signal: Signal,
     role: "receivers" | "processors" | "exporters",
   ): string[] => {
-    const kind: Kind = role === "receivers" ? "receiver" : role === "processors" ? "processor" : "exporter";
+    const kind = ROLE_KIND[role];
     const seen = new Set<string>();
     pipeline[role].forEach((id, index) => {
       const path = ["service", "pipelines", pipeline.id, role, index];
-      if (seen.has(id)) return error(path, `${kind} "${id}" is listed twice in pipeline "${pipeline.id}"`);
+      const ref = reference(path);
+      const name = ref ? `the value of ${ref}` : `"${id}"`;
+      if (seen.has(id)) return error(path, `${kind} ${name} is listed twice in pipeline "${pipeline.id}"`);
       seen.add(id);
       const own = components[kind].get(id);
       const connector = kind === "processor" ? undefined : components.connector.get(id);
       if (own && connector) {
-        return error(path, `ambiguous ID "${id}": both a ${kind} and a connector have it; rename one (e.g. "${connector.type}/connector")`);
+        return error(path, `ambiguous ID ${name}: both ${kind === "exporter" ? "an" : "a"} ${kind} and a connector have it; rename one (e.g. "${connector.type}/connector")`);
       }
       const component: ComponentConfig | undefined = own ?? connector;
       if (!component) {
         const known = [...components[kind].keys(), ...(kind === "processor" ? [] : components.connector.keys())];
-        return error(path, `references ${kind} "${id}" which is not configured${didYouMean(id, known)}`);
+        return error(path, `references ${kind} ${name} which is not configured${ref ? "" : didYouMean(id, known)}`);
       }
       used.add(`${component.kind}:${id}`);
       if (component.kind === "connector") {
@@ -71,7 +78,7 @@ export function planGraph(config: TriplineConfig): { plan?: GraphPlan; diagnosti
       }
       const supported = (component.factory as { signals: readonly Signal[] }).signals;
       if (!supported.includes(signal)) {
-        error(path, `${kind} "${id}" does not support ${signal} (it supports: ${supported.join(", ")})`);
+        error(path, `${kind} ${name} does not support ${signal} (it supports: ${supported.join(", ")})`);
       }
     });
     return pipeline[role];
@@ -81,8 +88,22 @@ export function planGraph(config: TriplineConfig): { plan?: GraphPlan; diagnosti
     const path = ["service", "pipelines", pipeline.id];
     const [signal, name, ...extra] = pipeline.id.split("/");
     if (!signal || !isSignal(signal) || name === "" || extra.length > 0) {
-      const hint = signal === "traces" ? "; Tripline carries logs and metrics, not traces" : didYouMean(signal ?? "", SIGNALS);
+      const match = signal && !isSignal(signal) ? closest(signal, SIGNALS) : undefined;
+      const hint =
+        signal === "traces"
+          ? "; Tripline carries logs and metrics, not traces"
+          : match
+            ? ` (did you mean "${[match, name, ...extra].filter((part) => part !== undefined).join("/")}"?)`
+            : "";
       error(path, `invalid pipeline ID "${pipeline.id}": expected "logs", "metrics", "logs/NAME" or "metrics/NAME"${hint}`);
+      // Its components are not checked further, but they are not "unused" either.
+      for (const role of ["receivers", "processors", "exporters"] as const) {
+        const kind = ROLE_KIND[role];
+        for (const id of pipeline[role]) {
+          if (components[kind].has(id)) used.add(`${kind}:${id}`);
+          else if (kind !== "processor" && components.connector.has(id)) used.add(`connector:${id}`);
+        }
+      }
       continue;
     }
     if (pipeline.receivers.length === 0) error(path, "must have at least one receiver");

@@ -24,7 +24,7 @@ export const batchConfigSchema = z
   })
   .refine((c) => c.send_batch_max_size === 0 || c.send_batch_max_size >= c.send_batch_size, {
     path: ["send_batch_max_size"],
-    message: "send_batch_max_size must be 0 (no limit) or >= send_batch_size",
+    message: "must be 0 (no limit) or >= send_batch_size",
   });
 
 export type BatchConfig = z.output<typeof batchConfigSchema>;

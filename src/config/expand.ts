@@ -22,23 +22,31 @@ export interface ExpandOptions {
   baseDir: string;
 }
 
-function resolveReference(inner: string, options: ExpandOptions): { value?: string; error?: string } {
+function resolveReference(
+  inner: string,
+  options: ExpandOptions,
+): { value?: string; error?: string } {
   const colon = inner.indexOf(":");
   if (colon < 0) {
     return ENV_NAME.test(inner)
       ? { error: `"\${${inner}}" has no provider: write "\${env:${inner}}"` }
-      : { error: `"\${${inner}}" is not a valid reference (expected \${env:NAME} or \${file:PATH})` };
+      : {
+          error: `"\${${inner}}" is not a valid reference (expected \${env:NAME} or \${file:PATH})`,
+        };
   }
   const provider = inner.slice(0, colon);
   const rest = inner.slice(colon + 1);
   if (provider === "env") {
     const split = rest.indexOf(":-");
     const name = split < 0 ? rest : rest.slice(0, split);
-    if (!ENV_NAME.test(name)) return { error: `"${name}" is not a valid environment variable name` };
+    if (!ENV_NAME.test(name))
+      return { error: `"${name}" is not a valid environment variable name` };
     const value = options.env[name];
     if (value !== undefined) return { value };
     if (split >= 0) return { value: rest.slice(split + 2) };
-    return { error: `environment variable ${name} is not set (and \${env:${name}} has no ":-default")` };
+    return {
+      error: `environment variable ${name} is not set (and \${env:${name}} has no ":-default")`,
+    };
   }
   if (provider === "file") {
     const path = isAbsolute(rest) ? rest : resolve(options.baseDir, rest);

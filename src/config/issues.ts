@@ -6,7 +6,10 @@ import { closest, didYouMean } from "./suggest.js";
 type Issue = z.core.$ZodIssue;
 
 /** Nearest recorded location at or above `path`: a missing field points at its parent. */
-export function locate(locations: LocationMap, path: readonly PathSegment[]): SourceLocation | undefined {
+export function locate(
+  locations: LocationMap,
+  path: readonly PathSegment[],
+): SourceLocation | undefined {
   for (let n = path.length; n >= 0; n--) {
     const found = locations.values.get(pathKey(path.slice(0, n)));
     if (found) return found;
@@ -72,14 +75,17 @@ function expectation(issue: Issue): string {
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "too_small": {
       const min = Number(issue.minimum);
-      if (issue.origin === "number") return `expected a number ${issue.inclusive ? ">=" : ">"} ${min}`;
+      if (issue.origin === "number")
+        return `expected a number ${issue.inclusive ? ">=" : ">"} ${min}`;
       if (issue.origin === "array") return `expected at least ${min} item${min === 1 ? "" : "s"}`;
-      if (issue.origin === "string") return min === 1 ? "expected a non-empty string" : `expected at least ${min} characters`;
+      if (issue.origin === "string")
+        return min === 1 ? "expected a non-empty string" : `expected at least ${min} characters`;
       return issue.message;
     }
     case "too_big": {
       const max = Number(issue.maximum);
-      if (issue.origin === "number") return `expected a number ${issue.inclusive ? "<=" : "<"} ${max}`;
+      if (issue.origin === "number")
+        return `expected a number ${issue.inclusive ? "<=" : "<"} ${max}`;
       if (issue.origin === "array") return `expected at most ${max} items`;
       if (issue.origin === "string") return `expected at most ${max} characters`;
       return issue.message;
@@ -128,7 +134,12 @@ export function issuesToDiagnostics(
       input = input[field];
     }
     if (input === undefined && issue.code === "invalid_type") {
-      const diagnostic: Diagnostic = { severity: "error", location, path, message: `is required (${expectation(issue)})` };
+      const diagnostic: Diagnostic = {
+        severity: "error",
+        location,
+        path,
+        message: `is required (${expectation(issue)})`,
+      };
       required.add(diagnostic);
       out.push(diagnostic);
       continue;

@@ -13,7 +13,11 @@ export interface LoadResult {
 }
 
 /** Loads, expands, merges (in order) and validates config files. Reports every error found. */
-export function loadConfig(files: readonly string[], registry: Registry, env = process.env): LoadResult {
+export function loadConfig(
+  files: readonly string[],
+  registry: Registry,
+  env = process.env,
+): LoadResult {
   const diagnostics: Diagnostic[] = [];
   const locations = emptyLocations();
   let merged: Record<string, unknown> = {};
@@ -25,7 +29,11 @@ export function loadConfig(files: readonly string[], registry: Registry, env = p
   }
   const configDir = resolve(files[0] ? resolve(files[0], "..") : ".");
   if (files.length === 0) {
-    diagnostics.push({ severity: "error", path: [], message: "no config file given (use -c FILE or TRIPLINE_CONFIG)" });
+    diagnostics.push({
+      severity: "error",
+      path: [],
+      message: "no config file given (use -c FILE or TRIPLINE_CONFIG)",
+    });
   }
   // Unreadable files or broken YAML leave nothing meaningful to validate; a bad reference does
   // not, so schema errors are still reported alongside it (except on the same key).

@@ -50,13 +50,22 @@ export function loadSource(
     source = text ?? readFileSync(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "read error";
-    diagnostics.push({ severity: "error", path: [], message: `cannot read config file ${file} (${code})` });
+    diagnostics.push({
+      severity: "error",
+      path: [],
+      message: `cannot read config file ${file} (${code})`,
+    });
     return { value: {}, locations, diagnostics };
   }
 
   const lineCounter = new LineCounter();
   // Duplicate keys are found by the walker, which knows their path, so the rest still validates.
-  const doc = parseDocument(source, { lineCounter, merge: true, uniqueKeys: false, prettyErrors: false });
+  const doc = parseDocument(source, {
+    lineCounter,
+    merge: true,
+    uniqueKeys: false,
+    prettyErrors: false,
+  });
   const at = (offset: number): SourceLocation => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
@@ -76,7 +85,8 @@ export function loadSource(
       severity: "error",
       location: at(0),
       path: [],
-      message: "expected a mapping with receivers, processors, exporters and service at the top level",
+      message:
+        "expected a mapping with receivers, processors, exporters and service at the top level",
     });
     return { value: {}, locations, diagnostics };
   }
@@ -199,7 +209,8 @@ class Walker {
           severity: "error",
           location: at ? this.at(at[0]) : undefined,
           path,
-          message: 'the merge key "<<" takes a mapping or an alias of one (<<: *name), or a list of them',
+          message:
+            'the merge key "<<" takes a mapping or an alias of one (<<: *name), or a list of them',
         });
       }
     }
@@ -212,7 +223,10 @@ class Walker {
     const result = expandScalar(node.value, quoted, this.expand);
     if (result.references.length === 0) return result.value;
     if (location) {
-      this.locations.values.set(pathKey(path), { ...location, reference: result.references.join(", ") });
+      this.locations.values.set(pathKey(path), {
+        ...location,
+        reference: result.references.join(", "),
+      });
     }
     for (const message of result.errors) {
       this.diagnostics.push({ severity: "error", location, path, message });

@@ -6,7 +6,7 @@ import { duration } from "./duration.js";
 import { issuesToDiagnostics, locate } from "./issues.js";
 import { type LocationMap, pathKey } from "./source.js";
 import { didYouMean } from "./suggest.js";
-import { telemetryConfigSchema, type TelemetryConfig } from "./telemetry.js";
+import { type TelemetryConfig, telemetryConfigSchema } from "./telemetry.js";
 
 export interface ComponentConfig {
   id: string;
@@ -81,7 +81,11 @@ export function validateConfig(
 
   for (const key of Object.keys(raw)) {
     if (!topLevelKeys.includes(key)) {
-      error([key], `unknown top-level key "${key}"${didYouMean(key, topLevelKeys)}`, locations.keys.get(pathKey([key])));
+      error(
+        [key],
+        `unknown top-level key "${key}"${didYouMean(key, topLevelKeys)}`,
+        locations.keys.get(pathKey([key])),
+      );
     }
   }
 
@@ -99,7 +103,11 @@ export function validateConfig(
       const keyLocation = locations.keys.get(pathKey(path));
       const parsed = parseComponentId(id);
       if (!parsed) {
-        error(path, `invalid ${kind} ID "${id}" (expected "type" or "type/name", type in lower_snake_case)`, keyLocation);
+        error(
+          path,
+          `invalid ${kind} ID "${id}" (expected "type" or "type/name", type in lower_snake_case)`,
+          keyLocation,
+        );
         continue;
       }
       const factory = registry.get(kind, parsed.type);
@@ -109,23 +117,38 @@ export function validateConfig(
         const hint = elsewhere.length
           ? ` ("${parsed.type}" is a ${elsewhere.join(" and a ")}, so it belongs under ${elsewhere.map((k) => `${k}s`).join(" or ")})`
           : didYouMean(parsed.type, valid);
-        const list = valid.length ? `; valid types: ${valid.join(", ")}` : ` (Tripline has no ${kind}s yet)`;
+        const list = valid.length
+          ? `; valid types: ${valid.join(", ")}`
+          : ` (Tripline has no ${kind}s yet)`;
         error(path, `unknown ${kind} type "${parsed.type}"${hint}${list}`, keyLocation);
         continue;
       }
       const result = factory.configSchema.safeParse(settings ?? {}, { reportInput: true });
       if (!result.success) {
-        diagnostics.push(...issuesToDiagnostics(result.error.issues, path, factory.configSchema, locations));
+        diagnostics.push(
+          ...issuesToDiagnostics(result.error.issues, path, factory.configSchema, locations),
+        );
         continue;
       }
-      components[kind].set(id, { id, type: parsed.type, kind, factory, config: result.data, location: keyLocation });
+      components[kind].set(id, {
+        id,
+        type: parsed.type,
+        kind,
+        factory,
+        config: result.data,
+        location: keyLocation,
+      });
     }
   }
 
   // Extensions are accepted for Collector compatibility of the shape; none ship yet.
   if (isMapping(raw.extensions) && Object.keys(raw.extensions).length > 0) {
     for (const id of Object.keys(raw.extensions)) {
-      error(["extensions", id], `unknown extension type "${id}" (Tripline has no extensions yet)`, locations.keys.get(pathKey(["extensions", id])));
+      error(
+        ["extensions", id],
+        `unknown extension type "${id}" (Tripline has no extensions yet)`,
+        locations.keys.get(pathKey(["extensions", id])),
+      );
     }
   }
 
@@ -135,7 +158,9 @@ export function validateConfig(
   }
   const service = serviceSchema.safeParse(raw.service, { reportInput: true });
   if (!service.success) {
-    diagnostics.push(...issuesToDiagnostics(service.error.issues, ["service"], serviceSchema, locations));
+    diagnostics.push(
+      ...issuesToDiagnostics(service.error.issues, ["service"], serviceSchema, locations),
+    );
     return { diagnostics };
   }
 
@@ -148,7 +173,10 @@ export function validateConfig(
     config: {
       components,
       pipelines,
-      service: { telemetry: service.data.telemetry, shutdownTimeoutMs: service.data.shutdown_timeout },
+      service: {
+        telemetry: service.data.telemetry,
+        shutdownTimeoutMs: service.data.shutdown_timeout,
+      },
       locations,
     },
     diagnostics,

@@ -21,7 +21,11 @@ export interface GraphPlan {
   order: string[];
 }
 
-const ROLE_KIND = { receivers: "receiver", processors: "processor", exporters: "exporter" } as const;
+const ROLE_KIND = {
+  receivers: "receiver",
+  processors: "processor",
+  exporters: "exporter",
+} as const;
 
 function isSignal(value: string): value is Signal {
   return (SIGNALS as readonly string[]).includes(value);
@@ -33,13 +37,21 @@ export function planGraph(config: TriplineConfig): { plan?: GraphPlan; diagnosti
   const diagnostics: Diagnostic[] = [];
   // A problem with a named entry (a pipeline, a connector) points at its key.
   const problem = (severity: Diagnostic["severity"], path: PathSegment[], message: string) =>
-    diagnostics.push({ severity, location: locations.keys.get(pathKey(path)) ?? locate(locations, path), path, message });
+    diagnostics.push({
+      severity,
+      location: locations.keys.get(pathKey(path)) ?? locate(locations, path),
+      path,
+      message,
+    });
   const error = (path: PathSegment[], message: string) => problem("error", path, message);
   // An ID written as ${env:…} is named by its reference: expanded values are never printed.
   const reference = (path: PathSegment[]) => locations.values.get(pathKey(path))?.reference;
 
   if (config.pipelines.size === 0) {
-    error(["service", "pipelines"], "at least one pipeline is required (e.g. logs: {receivers: [...], exporters: [...]})");
+    error(
+      ["service", "pipelines"],
+      "at least one pipeline is required (e.g. logs: {receivers: [...], exporters: [...]})",
+    );
   }
 
   const used = new Set<string>();
@@ -54,33 +66,50 @@ export function planGraph(config: TriplineConfig): { plan?: GraphPlan; diagnosti
   ): string[] => {
     const kind = ROLE_KIND[role];
     const seen = new Set<string>();
-    pipeline[role].forEach((id, index) => {
+    for (const [index, id] of pipeline[role].entries()) {
       const path = ["service", "pipelines", pipeline.id, role, index];
       const ref = reference(path);
       const name = ref ? `the value of ${ref}` : `"${id}"`;
-      if (seen.has(id)) return error(path, `${kind} ${name} is listed twice in pipeline "${pipeline.id}"`);
+      if (seen.has(id)) {
+        error(path, `${kind} ${name} is listed twice in pipeline "${pipeline.id}"`);
+        continue;
+      }
       seen.add(id);
       const own = components[kind].get(id);
       const connector = kind === "processor" ? undefined : components.connector.get(id);
       if (own && connector) {
-        return error(path, `ambiguous ID ${name}: both ${kind === "exporter" ? "an" : "a"} ${kind} and a connector have it; rename one (e.g. "${connector.type}/connector")`);
+        error(
+          path,
+          `ambiguous ID ${name}: both ${kind === "exporter" ? "an" : "a"} ${kind} and a connector have it; rename one (e.g. "${connector.type}/connector")`,
+        );
+        continue;
       }
       const component: ComponentConfig | undefined = own ?? connector;
       if (!component) {
-        const known = [...components[kind].keys(), ...(kind === "processor" ? [] : components.connector.keys())];
-        return error(path, `references ${kind} ${name} which is not configured${ref ? "" : didYouMean(id, known)}`);
+        const known = [
+          ...components[kind].keys(),
+          ...(kind === "processor" ? [] : components.connector.keys()),
+        ];
+        error(
+          path,
+          `references ${kind} ${name} which is not configured${ref ? "" : didYouMean(id, known)}`,
+        );
+        continue;
       }
       used.add(`${component.kind}:${id}`);
       if (component.kind === "connector") {
         const side = role === "exporters" ? connectorIn : connectorOut;
         side.set(id, (side.get(id) ?? new Set()).add(signal));
-        return;
+        continue;
       }
       const supported = (component.factory as { signals: readonly Signal[] }).signals;
       if (!supported.includes(signal)) {
-        error(path, `${kind} ${name} does not support ${signal} (it supports: ${supported.join(", ")})`);
+        error(
+          path,
+          `${kind} ${name} does not support ${signal} (it supports: ${supported.join(", ")})`,
+        );
       }
-    });
+    }
     return pipeline[role];
   };
 
@@ -95,13 +124,17 @@ export function planGraph(config: TriplineConfig): { plan?: GraphPlan; diagnosti
           : match
             ? ` (did you mean "${[match, name, ...extra].filter((part) => part !== undefined).join("/")}"?)`
             : "";
-      error(path, `invalid pipeline ID "${pipeline.id}": expected "logs", "metrics", "logs/NAME" or "metrics/NAME"${hint}`);
+      error(
+        path,
+        `invalid pipeline ID "${pipeline.id}": expected "logs", "metrics", "logs/NAME" or "metrics/NAME"${hint}`,
+      );
       // Its components are not checked further, but they are not "unused" either.
       for (const role of ["receivers", "processors", "exporters"] as const) {
         const kind = ROLE_KIND[role];
         for (const id of pipeline[role]) {
           if (components[kind].has(id)) used.add(`${kind}:${id}`);
-          else if (kind !== "processor" && components.connector.has(id)) used.add(`connector:${id}`);
+          else if (kind !== "processor" && components.connector.has(id))
+            used.add(`connector:${id}`);
         }
       }
       continue;
@@ -123,14 +156,20 @@ export function planGraph(config: TriplineConfig): { plan?: GraphPlan; diagnosti
     const outs = connectorOut.get(id);
     if (!ins && !outs) continue;
     if (!ins || !outs) {
-      error(path, `connector "${id}" is used as ${ins ? "an exporter" : "a receiver"} but not as ${ins ? "a receiver" : "an exporter"} in any pipeline`);
+      error(
+        path,
+        `connector "${id}" is used as ${ins ? "an exporter" : "a receiver"} but not as ${ins ? "a receiver" : "an exporter"} in any pipeline`,
+      );
       continue;
     }
     const routes = (connector.factory as { routes: readonly (readonly [Signal, Signal])[] }).routes;
     for (const from of ins) {
       for (const to of outs) {
         if (!routes.some(([a, b]) => a === from && b === to)) {
-          error(path, `connector "${id}" cannot connect ${from} to ${to} (it supports: ${routes.map(([a, b]) => `${a} → ${b}`).join(", ")})`);
+          error(
+            path,
+            `connector "${id}" cannot connect ${from} to ${to} (it supports: ${routes.map(([a, b]) => `${a} → ${b}`).join(", ")})`,
+          );
         }
       }
     }
@@ -140,7 +179,10 @@ export function planGraph(config: TriplineConfig): { plan?: GraphPlan; diagnosti
     error(["service", "pipelines"], `cycle detected: ${cycle.join(" → ")}`),
   );
 
-  for (const [kind, entries] of Object.entries(components) as [Kind, Map<string, ComponentConfig>][]) {
+  for (const [kind, entries] of Object.entries(components) as [
+    Kind,
+    Map<string, ComponentConfig>,
+  ][]) {
     for (const id of entries.keys()) {
       if (!used.has(`${kind}:${id}`)) {
         diagnostics.push({
@@ -171,7 +213,8 @@ function orderPipelines(
   for (const from of pipelines) {
     const list: { via: string; to: string }[] = [];
     for (const via of from.exporters.filter((id) => connectors.has(id))) {
-      for (const to of pipelines.filter((p) => p.receivers.includes(via))) list.push({ via, to: to.id });
+      for (const to of pipelines.filter((p) => p.receivers.includes(via)))
+        list.push({ via, to: to.id });
     }
     edges.set(from.id, list);
   }

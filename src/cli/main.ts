@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { componentsCommand } from "./components.js";
 import { configFiles } from "./config-files.js";
 import { runCommand } from "./run.js";
+import { testCommand } from "./test-command.js";
 import { validateCommand } from "./validate.js";
 import { VERSION } from "./version.js";
 
@@ -32,6 +33,24 @@ program
   .option("-c, --config <file>", "config file; repeat to merge several", collect)
   .action((opts: { config?: string[] }) => {
     process.exitCode = validateCommand(configFiles(opts.config));
+  });
+
+program
+  .command("test")
+  .description("run the pipeline unit tests declared next to a config; exit 0 or 1")
+  .option("-c, --config <file>", "config file; repeat to merge several", collect)
+  .option(
+    "-t, --tests <file>",
+    "test file; repeat for several (default: CONFIG.test.yaml)",
+    collect,
+  )
+  .option("--junit <file>", "also write results as JUnit XML")
+  .addHelpText(
+    "after",
+    "\nExporters are replaced by in-memory sinks and receivers by taps: no network is used.",
+  )
+  .action(async (opts: { config?: string[]; tests?: string[]; junit?: string }) => {
+    process.exitCode = await testCommand(configFiles(opts.config), opts);
   });
 
 program

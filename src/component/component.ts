@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { z } from "zod";
+import type { LogBatch } from "../pdata/logs.js";
 import type { BatchOf, Signal } from "../pdata/signal.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
 
@@ -33,6 +34,14 @@ export interface CreateContext {
   configDir: string;
 }
 
+export interface ConnectorContext extends CreateContext {
+  /**
+   * The head consumer of each pipeline that lists this connector as a receiver, by pipeline
+   * ID, for connectors that send to some of those pipelines rather than all (routing).
+   */
+  pipelines?: ReadonlyMap<string, Consumer<unknown>>;
+}
+
 export interface ProcessorContext extends CreateContext {
   signal: Signal;
   pipeline: string;
@@ -47,6 +56,11 @@ export interface Processor<T = unknown> extends Lifecycle, Consumer<T> {
 
 export interface Exporter extends Lifecycle {
   consumers: SignalConsumers;
+  /**
+   * True when the exporter counts sent / send_failed itself (once the backend answered, as the
+   * exporterhelper does behind its queue), so the service does not count queued data as sent.
+   */
+  readonly countsOwnTelemetry?: boolean;
 }
 
 export interface Connector extends Lifecycle {
@@ -65,6 +79,11 @@ export interface ReceiverFactory<S extends z.ZodType = z.ZodType>
   extends FactoryBase<"receiver", S> {
   signals: readonly Signal[];
   create(ctx: CreateContext, config: z.output<S>, next: SignalConsumers): Receiver;
+  /**
+   * How the receiver turns source payloads into log records, so `tripline test` can feed
+   * sample payloads through the same mapping without a network listener.
+   */
+  toLogRecords?(config: z.output<S>, payloads: unknown[]): LogBatch;
 }
 
 export interface ProcessorFactory<S extends z.ZodType = z.ZodType>
@@ -83,7 +102,7 @@ export interface ConnectorFactory<S extends z.ZodType = z.ZodType>
   extends FactoryBase<"connector", S> {
   /** The (input, output) signal pairs the connector supports. */
   routes: readonly (readonly [Signal, Signal])[];
-  create(ctx: CreateContext, config: z.output<S>, next: SignalConsumers): Connector;
+  create(ctx: ConnectorContext, config: z.output<S>, next: SignalConsumers): Connector;
 }
 
 export type AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory | ConnectorFactory;

@@ -114,9 +114,17 @@ export function validateConfig(
       if (!factory) {
         const elsewhere = registry.kindsOf(parsed.type);
         const valid = registry.types(kind);
-        const hint = elsewhere.length
-          ? ` ("${parsed.type}" is a ${elsewhere.join(" and a ")}, so it belongs under ${elsewhere.map((k) => `${k}s`).join(" or ")})`
-          : didYouMean(parsed.type, valid);
+        // A near miss of this kind and an exact type of another kind can both be what was meant.
+        const nearMiss = didYouMean(parsed.type, valid);
+        const misplaced = elsewhere.length
+          ? `"${parsed.type}" is a ${elsewhere.join(" and a ")}, so it belongs under ${elsewhere.map((k) => `${k}s`).join(" or ")}`
+          : "";
+        const hint =
+          nearMiss && misplaced
+            ? `${nearMiss.slice(0, -1)} ${misplaced})`
+            : misplaced
+              ? ` (${misplaced})`
+              : nearMiss;
         const list = valid.length
           ? `; valid types: ${valid.join(", ")}`
           : ` (Tripline has no ${kind}s yet)`;

@@ -6,6 +6,20 @@
  */
 import { PermanentError } from "../component/errors.js";
 import type { LogBatch } from "./logs.js";
+import type {
+  HistogramDataPoint,
+  Metric,
+  MetricBatch,
+  MetricData,
+  NumberDataPoint,
+} from "./metrics.js";
+import {
+  NO_RECORDED_VALUE,
+  REJECTED,
+  Rejections,
+  temporalityOf,
+  validBuckets,
+} from "./rejections.js";
 import type { Resource, Scope } from "./resource.js";
 import type { AnyValue, Attributes } from "./value.js";
 
@@ -116,7 +130,13 @@ export function decodeAttributes(value: unknown, path: string): Attributes {
     const kv = objectAt(item, `${path}[${i}]`);
     const key = stringAt(kv.key, `${path}[${i}].key`);
     if (key === undefined) fail(`${path}[${i}].key`, "missing");
-    out[key] = decodeAnyValue(kv.value, `${path}[${i}].value`);
+    // defineProperty: a sender-chosen "__proto__" key must stay data, not replace the prototype.
+    Object.defineProperty(out, key, {
+      value: decodeAnyValue(kv.value, `${path}[${i}].value`),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   });
   return out;
 }
@@ -178,11 +198,198 @@ export function decodeLogsRequest(json: unknown): LogBatch {
         if (traceId) record.traceId = traceId;
         const spanId = hexIdAt(lr.spanId, `${p}.spanId`, 8);
         if (spanId) record.spanId = spanId;
+        // proto3: 0 is the same as unset, so both encodings decode to the same record.
         const flags = int32At(lr.flags, `${p}.flags`);
-        if (flags !== undefined) record.flags = flags;
+        if (flags) record.flags = flags;
         const dropped = int32At(lr.droppedAttributesCount, `${p}.droppedAttributesCount`);
-        if (dropped !== undefined) record.droppedAttributesCount = dropped;
+        if (dropped) record.droppedAttributesCount = dropped;
         batch.push(record);
+      });
+    });
+  });
+  return batch;
+}
+
+function booleanAt(value: unknown, path: string): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "boolean") fail(path, "expected a boolean");
+  return value;
+}
+
+function optionalDoubleAt(value: unknown, path: string): number | undefined {
+  return value === undefined || value === null ? undefined : doubleAt(value, path);
+}
+
+function pointsAt(data: Json, path: string): unknown[] {
+  return arrayAt(data.dataPoints, `${path}.dataPoints`);
+}
+
+function decodeNumberPoints(
+  name: string,
+  values: unknown[],
+  path: string,
+  rejections: Rejections,
+): NumberDataPoint[] {
+  const out: NumberDataPoint[] = [];
+  for (const [i, value] of values.entries()) {
+    const p = `${path}.dataPoints[${i}]`;
+    const dp = objectAt(value, p);
+    const flags = int32At(dp.flags, `${p}.flags`) ?? 0;
+    let number: number;
+    if (dp.asInt !== undefined && dp.asInt !== null) {
+      number = Number(int64At(dp.asInt, `${p}.asInt`));
+    } else if (dp.asDouble !== undefined && dp.asDouble !== null) {
+      number = doubleAt(dp.asDouble, `${p}.asDouble`);
+    } else {
+      rejections.add(1, REJECTED.noValue(name));
+      continue;
+    }
+    if (flags & NO_RECORDED_VALUE) {
+      rejections.add(1, REJECTED.noRecordedValue(name));
+      continue;
+    }
+    out.push({
+      attributes: decodeAttributes(dp.attributes, `${p}.attributes`),
+      startTime: int64At(dp.startTimeUnixNano, `${p}.startTimeUnixNano`, true) ?? 0n,
+      time: int64At(dp.timeUnixNano, `${p}.timeUnixNano`, true) ?? 0n,
+      value: number,
+    });
+  }
+  return out;
+}
+
+function decodeHistogramPoints(
+  name: string,
+  values: unknown[],
+  path: string,
+  rejections: Rejections,
+): HistogramDataPoint[] {
+  const out: HistogramDataPoint[] = [];
+  for (const [i, value] of values.entries()) {
+    const p = `${path}.dataPoints[${i}]`;
+    const dp = objectAt(value, p);
+    const bucketCounts = arrayAt(dp.bucketCounts, `${p}.bucketCounts`).map((n, j) =>
+      Number(int64At(n, `${p}.bucketCounts[${j}]`, true) ?? 0n),
+    );
+    const explicitBounds = arrayAt(dp.explicitBounds, `${p}.explicitBounds`).map((n, j) =>
+      doubleAt(n, `${p}.explicitBounds[${j}]`),
+    );
+    const flags = int32At(dp.flags, `${p}.flags`) ?? 0;
+    const point: HistogramDataPoint = {
+      attributes: decodeAttributes(dp.attributes, `${p}.attributes`),
+      startTime: int64At(dp.startTimeUnixNano, `${p}.startTimeUnixNano`, true) ?? 0n,
+      time: int64At(dp.timeUnixNano, `${p}.timeUnixNano`, true) ?? 0n,
+      count: Number(int64At(dp.count, `${p}.count`, true) ?? 0n),
+      explicitBounds,
+      bucketCounts,
+    };
+    const sum = optionalDoubleAt(dp.sum, `${p}.sum`);
+    if (sum !== undefined) point.sum = sum;
+    const min = optionalDoubleAt(dp.min, `${p}.min`);
+    if (min !== undefined) point.min = min;
+    const max = optionalDoubleAt(dp.max, `${p}.max`);
+    if (max !== undefined) point.max = max;
+    if (!validBuckets(bucketCounts.length, explicitBounds.length)) {
+      rejections.add(1, REJECTED.buckets(name));
+      continue;
+    }
+    if (flags & NO_RECORDED_VALUE) {
+      rejections.add(1, REJECTED.noRecordedValue(name));
+      continue;
+    }
+    out.push(point);
+  }
+  return out;
+}
+
+function decodeMetricData(
+  m: Json,
+  name: string,
+  path: string,
+  rejections: Rejections,
+): MetricData | undefined {
+  if (m.gauge !== undefined && m.gauge !== null) {
+    const gauge = objectAt(m.gauge, `${path}.gauge`);
+    const points = pointsAt(gauge, `${path}.gauge`);
+    return { type: "gauge", points: decodeNumberPoints(name, points, `${path}.gauge`, rejections) };
+  }
+  if (m.sum !== undefined && m.sum !== null) {
+    const sum = objectAt(m.sum, `${path}.sum`);
+    const points = pointsAt(sum, `${path}.sum`);
+    const temporality = temporalityOf(
+      int32At(sum.aggregationTemporality, `${path}.sum.aggregationTemporality`),
+    );
+    const monotonic = booleanAt(sum.isMonotonic, `${path}.sum.isMonotonic`) ?? false;
+    if (!temporality) return void rejections.add(points.length, REJECTED.temporality(name));
+    return {
+      type: "sum",
+      temporality,
+      monotonic,
+      points: decodeNumberPoints(name, points, `${path}.sum`, rejections),
+    };
+  }
+  if (m.histogram !== undefined && m.histogram !== null) {
+    const histogram = objectAt(m.histogram, `${path}.histogram`);
+    const points = pointsAt(histogram, `${path}.histogram`);
+    const temporality = temporalityOf(
+      int32At(histogram.aggregationTemporality, `${path}.histogram.aggregationTemporality`),
+    );
+    if (!temporality) return void rejections.add(points.length, REJECTED.temporality(name));
+    return {
+      type: "histogram",
+      temporality,
+      points: decodeHistogramPoints(name, points, `${path}.histogram`, rejections),
+    };
+  }
+  if (m.exponentialHistogram !== undefined && m.exponentialHistogram !== null) {
+    const data = objectAt(m.exponentialHistogram, `${path}.exponentialHistogram`);
+    rejections.add(
+      pointsAt(data, `${path}.exponentialHistogram`).length,
+      REJECTED.exponentialHistogram,
+    );
+    return undefined;
+  }
+  if (m.summary !== undefined && m.summary !== null) {
+    const data = objectAt(m.summary, `${path}.summary`);
+    rejections.add(pointsAt(data, `${path}.summary`).length, REJECTED.summary);
+  }
+  // A metric without data carries no points: there is nothing to keep or to reject.
+  return undefined;
+}
+
+/**
+ * Turns a parsed ExportMetricsServiceRequest into a flat batch; metrics of one ResourceMetrics /
+ * ScopeMetrics share one Resource / Scope object. Malformed fields throw a PermanentError
+ * naming the path; well-formed points the data model cannot hold (exponential histograms,
+ * summaries, unspecified temporality) are counted in `rejections` for a partial-success answer.
+ */
+export function decodeMetricsRequest(
+  json: unknown,
+  rejections: Rejections = new Rejections(),
+): MetricBatch {
+  const batch: MetricBatch = [];
+  const request = objectAt(json, "request");
+  arrayAt(request.resourceMetrics, "resourceMetrics").forEach((rmValue, i) => {
+    const rmPath = `resourceMetrics[${i}]`;
+    const rm = objectAt(rmValue, rmPath);
+    const schemaUrl = stringAt(rm.schemaUrl, `${rmPath}.schemaUrl`);
+    const resource = decodeResource(rm.resource, schemaUrl, `${rmPath}.resource`);
+    arrayAt(rm.scopeMetrics, `${rmPath}.scopeMetrics`).forEach((smValue, j) => {
+      const smPath = `${rmPath}.scopeMetrics[${j}]`;
+      const sm = objectAt(smValue, smPath);
+      const scope = decodeScope(sm.scope, `${smPath}.scope`);
+      arrayAt(sm.metrics, `${smPath}.metrics`).forEach((mValue, k) => {
+        const p = `${smPath}.metrics[${k}]`;
+        const m = objectAt(mValue, p);
+        const name = stringAt(m.name, `${p}.name`) ?? "";
+        const data = decodeMetricData(m, name, p, rejections);
+        if (!data || data.points.length === 0) return;
+        const metric: Metric = { name, data, resource, scope };
+        const description = stringAt(m.description, `${p}.description`);
+        if (description) metric.description = description;
+        const unit = stringAt(m.unit, `${p}.unit`);
+        if (unit) metric.unit = unit;
+        batch.push(metric);
       });
     });
   });

@@ -101,6 +101,17 @@ export class Service {
     return out;
   }
 
+  /** The head of each pipeline that receives from connector `id`, by pipeline ID. */
+  private pipelineHeads(id: string): Map<string, Consumer<unknown>> {
+    return new Map(
+      this.pipelinesWith("receivers", id).map((p) => {
+        const head = this.heads.get(p.id);
+        if (!head) throw new Error(`internal: pipeline "${p.id}" built out of order`);
+        return [p.id, head.consumer];
+      }),
+    );
+  }
+
   private exporterConsumer(id: string, signal: Signal): Consumer<unknown> {
     const { components } = this.deps.config;
     const connector = components.connector.get(id);
@@ -109,7 +120,7 @@ export class Service {
       if (!instance) {
         const factory = connector.factory as ConnectorFactory;
         instance = factory.create(
-          this.context("connector", connector),
+          { ...this.context("connector", connector), pipelines: this.pipelineHeads(id) },
           connector.config,
           this.feeds(id),
         );
@@ -129,6 +140,7 @@ export class Service {
       this.exporters.set(id, instance);
     }
     const consumer = (instance.consumers as Record<Signal, Consumer<unknown>>)[signal];
+    if (instance.countsOwnTelemetry) return consumer;
     return observedExporter(signal, consumer, this.deps.telemetry.exporter(id));
   }
 
@@ -171,6 +183,11 @@ export class Service {
         factory.create(this.context("receiver", receiver), receiver.config, this.feeds(id)),
       );
     }
+  }
+
+  /** The head of a pipeline, for `tripline test` to inject data past the receivers. */
+  pipelineInput(id: string): Consumer<unknown> | undefined {
+    return this.heads.get(id)?.consumer;
   }
 
   /** Start order: exporters, connectors, processors (downstream first), receivers. */

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -18,6 +18,14 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+function pipelineConfigs(): string[] {
+  const files = readdirSync(join(ROOT, "pipelines")).filter(
+    (f) => f.endsWith(".yaml") && !f.endsWith(".test.yaml"),
+  );
+  expect(files.length).toBeGreaterThan(0);
+  return files;
+}
+
 function tempConfig(yaml: string): string {
   const file = join(mkdtempSync(join(tmpdir(), "tripline-cli-")), "config.yaml");
   writeFileSync(file, yaml);
@@ -33,11 +41,19 @@ describe("tripline CLI", () => {
   });
 
   it("validate accepts every ready-made pipeline in pipelines/", () => {
-    const files = readdirSync(join(ROOT, "pipelines")).filter((f) => f.endsWith(".yaml"));
-    expect(files.length).toBeGreaterThan(0);
-    for (const f of files) {
+    for (const f of pipelineConfigs()) {
       const r = cli(["validate", "-c", `pipelines/${f}`]);
       expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+    }
+  });
+
+  it("every ready-made pipeline ships with unit tests, and they pass", () => {
+    for (const f of pipelineConfigs()) {
+      const tests = `pipelines/${f.replace(/\.yaml$/, ".test.yaml")}`;
+      expect(existsSync(join(ROOT, tests)), `${tests} is missing`).toBe(true);
+      const r = cli(["test", "-c", `pipelines/${f}`]);
+      expect(r.stdout).toMatch(/\n\d+ passed, 0 failed\n$/);
       expect(r.code).toBe(0);
     }
   });
@@ -95,7 +111,7 @@ describe("tripline CLI", () => {
     const r = cli(["run", "-c", file]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      `${file}:2:3 receivers.detection: unknown receiver type "detection" (did you mean "detections"?)`,
+      `${file}:2:3 receivers.detection: unknown receiver type "detection" (did you mean "detections"? "detection" is a processor, so it belongs under processors)`,
     );
     expect(r.stderr).toContain(
       `${file}:4:22 exporters.debug.verbosity: expected one of "basic", "normal", "detailed" (got "loud")`,

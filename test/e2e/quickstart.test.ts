@@ -73,7 +73,7 @@ describe("quick start path", () => {
     expect(await gw.stop()).toBe(0);
   });
 
-  it("accepts an array and NDJSON, and refuses malformed JSON with its position", async () => {
+  it("accepts an array and NDJSON, refuses malformed JSON with its position, keeps good lines", async () => {
     gw = await startGateway(config);
     expect(await (await post(gw, `[${SAMPLE.slice(0, 3).join(",")}]`)).json()).toEqual({
       accepted: 3,
@@ -86,12 +86,19 @@ describe("quick start path", () => {
     expect(((await bad.json()) as { error: string }).error).toMatch(
       /^invalid JSON at line 2 column 14/,
     );
-    const badLine = await post(gw, `${SAMPLE[0]}\n{nope}`, "application/x-ndjson");
-    expect(badLine.status).toBe(400);
-    expect(((await badLine.json()) as { error: string }).error).toMatch(
-      /^invalid JSON at line 2 column 2/,
-    );
-    expect(fileRecords(gw)).toHaveLength(8);
+    // One bad NDJSON line does not cost the good ones (partial acceptance).
+    const mixed = await post(gw, `${SAMPLE[0]}\n{nope}`, "application/x-ndjson");
+    expect(mixed.status).toBe(200);
+    const report = (await mixed.json()) as {
+      accepted: number;
+      rejected: number;
+      errors: { index: number; line: number; error: string }[];
+    };
+    expect(report.accepted).toBe(1);
+    expect(report.rejected).toBe(1);
+    expect(report.errors[0]).toMatchObject({ index: 1, line: 2 });
+    expect(report.errors[0]!.error).toMatch(/^invalid JSON at line 2 column 2/);
+    expect(fileRecords(gw)).toHaveLength(9);
   });
 
   it("self-telemetry counters match what was sent", async () => {

@@ -1,12 +1,33 @@
 import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+import { checkItem, type ItemLimits, isJsonObject, jsonTypeName } from "../internal/json-item.js";
+import { arrayElementSpans } from "./array-spans.js";
 
 /**
  * Splits a request body into detection payloads: one JSON object, a JSON array of objects, or
- * NDJSON (one object per line). Errors name the line and column so a sender can find them.
+ * NDJSON (one object per line). Each item is accepted or rejected on its own, like OTLP's
+ * partial success; only a body that cannot be read as a whole fails the request.
  */
+export interface DecodeLimits extends ItemLimits {
+  maxItems: number;
+}
+
+export interface AcceptedItem {
+  index: number;
+  line: number;
+  value: Record<string, unknown>;
+}
+
+export interface RejectedItem {
+  index: number;
+  line: number;
+  error: string;
+  /** The item as sent, for the dead letter. */
+  raw: string;
+}
+
 export type DecodeResult =
-  | { ok: true; items: Record<string, unknown>[] }
-  | { ok: false; error: string };
+  | { ok: true; accepted: AcceptedItem[]; rejected: RejectedItem[]; stripped: number }
+  | { ok: false; status: 400 | 413; error: string };
 
 function lineAndColumn(text: string, offset: number, firstLine: number): string {
   const before = text.slice(0, offset);
@@ -17,72 +38,123 @@ function lineAndColumn(text: string, offset: number, firstLine: number): string 
 
 /**
  * JSON.parse says what is wrong but, on Node 20, not always where; the error path re-reads the
- * text with jsonc-parser (strict mode) only to find the offset. The happy path stays on JSON.parse.
+ * text with jsonc-parser (strict mode) only to find the offset. The happy path stays on
+ * JSON.parse. jsonc-parser recurses per nesting level, so very deep input falls back to
+ * JSON.parse's own message.
  */
-function describeParseError(text: string, firstLine = 1): string {
+function describeParseError(text: string, parseMessage: string, firstLine = 1): string {
   const errors: ParseError[] = [];
-  parseTree(text, errors, {
-    disallowComments: true,
-    allowTrailingComma: false,
-    allowEmptyContent: false,
-  });
+  try {
+    parseTree(text, errors, {
+      disallowComments: true,
+      allowTrailingComma: false,
+      allowEmptyContent: false,
+    });
+  } catch {
+    errors.length = 0;
+  }
   const first = errors[0];
-  if (!first) return `invalid JSON${firstLine > 1 ? ` on line ${firstLine}` : ""}`;
+  if (!first) {
+    const where = firstLine > 1 ? ` on line ${firstLine}` : "";
+    return `invalid JSON${where}: ${parseMessage.slice(0, 200)}`;
+  }
   const reason = printParseErrorCode(first.error)
     .replace(/([a-z])([A-Z])/g, "$1 $2")
     .toLowerCase();
   return `invalid JSON at ${lineAndColumn(text, first.offset, firstLine)}: ${reason}`;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+function tooMany(count: number, limits: DecodeLimits): DecodeResult {
+  return {
+    ok: false,
+    status: 413,
+    error: `${count} items exceed max_items ${limits.maxItems}; split the request`,
+  };
 }
 
-function typeName(value: unknown): string {
-  if (value === null) return "null";
-  return Array.isArray(value) ? "an array" : `a ${typeof value}`;
-}
+class Collector {
+  readonly accepted: AcceptedItem[] = [];
+  readonly rejected: RejectedItem[] = [];
+  stripped = 0;
 
-export function decodeBody(text: string, ndjson: boolean): DecodeResult {
-  if (ndjson) {
-    const items: Record<string, unknown>[] = [];
-    const lines = text.split("\n");
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!.trim();
-      if (line === "") continue;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        return { ok: false, error: describeParseError(line, i + 1) };
-      }
-      if (!isObject(value))
-        return {
-          ok: false,
-          error: `line ${i + 1}: expected a JSON object, got ${typeName(value)}`,
-        };
-      items.push(value);
+  constructor(private readonly limits: DecodeLimits) {}
+
+  /** Takes one parsed item: accepted if it is an object within the limits. */
+  add(value: unknown, index: number, line: number, raw: () => string): void {
+    if (!isJsonObject(value)) {
+      const error = `expected a JSON object, got ${jsonTypeName(value)}`;
+      this.rejected.push({ index, line, error, raw: raw() });
+      return;
     }
-    return { ok: true, items };
+    const check = checkItem(value, this.limits);
+    this.stripped += check.stripped;
+    if (check.error) this.rejected.push({ index, line, error: check.error, raw: raw() });
+    else this.accepted.push({ index, line, value });
   }
+
+  result(): DecodeResult {
+    return { ok: true, accepted: this.accepted, rejected: this.rejected, stripped: this.stripped };
+  }
+}
+
+export function decodeNdjson(text: string, limits: DecodeLimits): DecodeResult {
+  const lines = text.split("\n");
+  let count = 0;
+  for (const line of lines) if (line.trim() !== "") count++;
+  if (count > limits.maxItems) return tooMany(count, limits);
+
+  const items = new Collector(limits);
+  let index = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!.endsWith("\r") ? lines[i]!.slice(0, -1) : lines[i]!;
+    if (raw.trim() === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (error) {
+      const message = describeParseError(raw, (error as Error).message, i + 1);
+      items.rejected.push({ index, line: i + 1, error: message, raw });
+      index++;
+      continue;
+    }
+    items.add(value, index, i + 1, () => raw);
+    index++;
+  }
+  return items.result();
+}
+
+export function decodeJson(text: string, limits: DecodeLimits): DecodeResult {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch {
-    return { ok: false, error: describeParseError(text) };
+  } catch (error) {
+    return { ok: false, status: 400, error: describeParseError(text, (error as Error).message) };
   }
-  if (isObject(value)) return { ok: true, items: [value] };
-  if (!Array.isArray(value))
+  const items = new Collector(limits);
+  if (isJsonObject(value)) {
+    items.add(value, 0, 1, () => text.trim());
+    return items.result();
+  }
+  if (!Array.isArray(value)) {
     return {
       ok: false,
-      error: `expected a JSON object or an array of objects, got ${typeName(value)}`,
+      status: 400,
+      error: `expected a JSON object or an array of objects, got ${jsonTypeName(value)}`,
     };
-  for (let i = 0; i < value.length; i++) {
-    if (!isObject(value[i]))
-      return {
-        ok: false,
-        error: `element ${i}: expected a JSON object, got ${typeName(value[i])}`,
-      };
   }
-  return { ok: true, items: value as Record<string, unknown>[] };
+  if (value.length > limits.maxItems) return tooMany(value.length, limits);
+  const spans = arrayElementSpans(text);
+  value.forEach((element, i) => {
+    const span = spans[i];
+    items.add(element, i, span?.line ?? 1, () =>
+      span ? text.slice(span.start, span.end) : String(element),
+    );
+  });
+  return items.result();
+}
+
+export function decodeBody(text: string, ndjson: boolean, limits: DecodeLimits): DecodeResult {
+  // A UTF-8 byte order mark is legal at the start of a body but not JSON.
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  return ndjson ? decodeNdjson(body, limits) : decodeJson(body, limits);
 }

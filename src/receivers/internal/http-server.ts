@@ -1,9 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from "node:https";
 import type { AddressInfo } from "node:net";
 import { errorMessage, isPermanent, RetryableError } from "../../component/errors.js";
 import { parseHostPort } from "../../config/endpoint.js";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+export interface HttpServerOptions {
+  /** Serve HTTPS with these options (certificate, key, client CA for mTLS) instead of HTTP. */
+  tls?: HttpsOptions;
+}
 
 export function sendJson(
   res: ServerResponse,
@@ -25,14 +31,18 @@ export function sendDownstreamError(res: ServerResponse, error: unknown): void {
     sendJson(res, 400, { error: errorMessage(error) });
     return;
   }
-  const retryAfterMs = error instanceof RetryableError ? error.retryAfterMs : undefined;
-  const seconds = Math.max(1, Math.ceil((retryAfterMs ?? 1000) / 1000));
   sendJson(
     res,
     503,
     { error: `temporarily unable to accept data: ${errorMessage(error)}` },
-    { "retry-after": String(seconds) },
+    { "retry-after": String(retryAfterSeconds(error)) },
   );
+}
+
+/** Whole seconds for Retry-After: downstream's hint rounded up, else 1; never 0. */
+export function retryAfterSeconds(error: unknown): number {
+  const retryAfterMs = error instanceof RetryableError ? error.retryAfterMs : undefined;
+  return Math.max(1, Math.ceil((retryAfterMs ?? 1000) / 1000));
 }
 
 /**
@@ -48,12 +58,16 @@ export class GracefulHttpServer {
   constructor(
     private readonly endpoint: string,
     private readonly handler: Handler,
+    private readonly options: HttpServerOptions = {},
   ) {}
 
   async start(): Promise<AddressInfo> {
     const target = parseHostPort(this.endpoint);
     if (!target) throw new Error(`invalid endpoint "${this.endpoint}"`);
-    const server = createServer((req, res) => this.handle(req, res));
+    const listener = (req: IncomingMessage, res: ServerResponse) => this.handle(req, res);
+    const server: Server = this.options.tls
+      ? createHttpsServer(this.options.tls, listener)
+      : createServer(listener);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

@@ -5,6 +5,10 @@ import { datadogEventsFactory } from "./exporters/datadog_events/factory.js";
 import { datadogLogsFactory } from "./exporters/datadog_logs/factory.js";
 import { debugFactory } from "./exporters/debug/factory.js";
 import { fileFactory } from "./exporters/file/factory.js";
+import { grafanaAnnotationsFactory } from "./exporters/grafana_annotations/factory.js";
+import { lokiFactory } from "./exporters/loki/factory.js";
+import { prometheusFactory } from "./exporters/prometheus/factory.js";
+import { prometheusRemoteWriteFactory } from "./exporters/prometheusremotewrite/factory.js";
 import { attributesFactory } from "./processors/attributes/factory.js";
 import { batchFactory } from "./processors/batch/factory.js";
 import { dedupFactory } from "./processors/dedup/factory.js";
@@ -40,6 +44,10 @@ export const factories: readonly AnyFactory[] = [
   fileFactory,
   datadogLogsFactory,
   datadogEventsFactory,
+  lokiFactory,
+  prometheusFactory,
+  prometheusRemoteWriteFactory,
+  grafanaAnnotationsFactory,
   routingFactory,
 ] as AnyFactory[];
 

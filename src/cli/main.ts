@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { checkCommand } from "./check-command.js";
 import { componentsCommand } from "./components.js";
 import { configFiles } from "./config-files.js";
 import { runCommand } from "./run.js";
@@ -51,6 +52,14 @@ program
   )
   .action(async (opts: { config?: string[]; tests?: string[]; junit?: string }) => {
     process.exitCode = await testCommand(configFiles(opts.config), opts);
+  });
+
+program
+  .command("check")
+  .description("check each exporter can reach its backend with its credentials; exit 0 or 1")
+  .option("-c, --config <file>", "config file; repeat to merge several", collect)
+  .action(async (opts: { config?: string[] }) => {
+    process.exitCode = await checkCommand(configFiles(opts.config));
   });
 
 program

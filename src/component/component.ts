@@ -14,8 +14,13 @@ export type SignalConsumers = { [S in Signal]?: Consumer<BatchOf[S]> };
 
 export interface Lifecycle {
   start(host: Host): Promise<void>;
-  /** Stops taking new work and finishes what was accepted. */
-  shutdown(): Promise<void>;
+  /**
+   * Stops taking new work and finishes what was accepted. `deadline` aborts when the service
+   * must be done (a little before `service.shutdown_timeout`): whatever is still waiting then
+   * is handed to a persistent queue, a dead letter or an error log rather than waited for.
+   * Components with nothing to drain may ignore it.
+   */
+  shutdown(deadline?: AbortSignal): Promise<void>;
 }
 
 export interface Host {
@@ -96,6 +101,11 @@ export interface ExporterFactory<S extends z.ZodType = z.ZodType>
   extends FactoryBase<"exporter", S> {
   signals: readonly Signal[];
   create(ctx: CreateContext, config: z.output<S>, signals: readonly Signal[]): Exporter;
+  /**
+   * Checks the destination is reachable and accepts the credentials (`tripline check`), without
+   * sending data. The detail is one line for a person and never contains a secret.
+   */
+  check?(config: z.output<S>): Promise<{ ok: boolean; detail: string }>;
 }
 
 export interface ConnectorFactory<S extends z.ZodType = z.ZodType>

@@ -48,7 +48,11 @@ export function loadTests(file: string): { tests: TestCase[]; diagnostics: Diagn
 const SCOPE = { name: "tripline/test" };
 const RESOURCE = { attributes: {} };
 
-function inputRecords(test: TestCase, testDir: string, receiver?: ComponentConfig): LogBatch {
+export function inputRecords(
+  test: TestCase,
+  testDir: string,
+  receiver?: ComponentConfig,
+): LogBatch {
   const { input } = test;
   if (input.otlp) return decodeLogsRequest(input.otlp);
   const payloads =
@@ -149,52 +153,46 @@ function isolated(
   };
 }
 
-/** Runs one test on a fresh graph, so state such as dedup windows never leaks between tests. */
-export async function runTest(
-  test: TestCase,
-  testFile: string,
+export interface Injection {
+  receiver?: string;
+  pipeline?: string;
+  batch: LogBatch;
+}
+
+/**
+ * Runs a batch through a fresh copy of the graph, with exporters captured in memory, and
+ * returns what each exporter received. A fresh graph per run keeps state such as dedup windows
+ * from leaking between tests.
+ */
+export async function capturePipelines(
   config: TriplineConfig,
   plan: GraphPlan,
   configDir: string,
-): Promise<TestResult> {
-  const started = performance.now();
+  input: Injection,
+): Promise<{ captured: Map<string, Captured>; failures: string[] }> {
   const failures: string[] = [];
-  const sinks = new Map<string, Captured>();
+  const captured = new Map<string, Captured>();
   const taps = new Map<string, SignalConsumers>();
-  for (const id of Object.keys(test.expect)) {
-    if (!config.components.exporter.has(id)) {
-      failures.push(`expect names exporter "${id}", which the config does not define`);
-    }
-  }
-  const { receiver, pipeline } = test.input;
-  const receiverConfig = receiver ? config.components.receiver.get(receiver) : undefined;
-  if (receiver && !receiverConfig)
-    failures.push(`input names receiver "${receiver}", which the config does not define`);
-  if (pipeline && !plan.pipelines.some((p) => p.id === pipeline)) {
-    failures.push(`input names pipeline "${pipeline}", which the config does not define`);
-  }
-  if (failures.length > 0) return { file: testFile, name: test.name, failures, durationMs: 0 };
-
   const telemetry = new OtelTelemetry("test");
   const service = new Service({
-    config: isolated(config, sinks, taps),
+    config: isolated(config, captured, taps),
     plan,
     logger: pino({ level: "silent" }),
     telemetry,
     configDir,
   });
   try {
-    const batch = inputRecords(test, dirname(testFile), receiverConfig);
     await service.start({
       reportFatal: (id, error) => failures.push(`${id} failed: ${error.message}`),
     });
-    const target: Consumer<LogBatch> | undefined = receiver
-      ? (taps.get(receiver)?.logs as Consumer<LogBatch> | undefined)
-      : (service.pipelineInput(pipeline!) as Consumer<LogBatch> | undefined);
-    if (!target) failures.push(`${receiver ?? pipeline} does not feed any logs pipeline`);
+    const target: Consumer<LogBatch> | undefined = input.receiver
+      ? (taps.get(input.receiver)?.logs as Consumer<LogBatch> | undefined)
+      : (service.pipelineInput(input.pipeline ?? "") as Consumer<LogBatch> | undefined);
+    if (!target)
+      failures.push(`${input.receiver ?? input.pipeline} does not feed any logs pipeline`);
     else {
       const accepted = target
-        .consume(batch)
+        .consume(input.batch)
         .catch((e: unknown) => failures.push(`input refused: ${errorMessage(e)}`));
       // Shutdown flushes what batch and dedup windows hold, so a test need not wait for their
       // timers; the input's acknowledgement arrives once that flush is through.
@@ -208,8 +206,49 @@ export async function runTest(
     await service.shutdown();
     await telemetry.shutdown();
   }
+  return { captured, failures };
+}
+
+/** Runs one test case and compares what each exporter received with its expectations. */
+export async function runTest(
+  test: TestCase,
+  testFile: string,
+  config: TriplineConfig,
+  plan: GraphPlan,
+  configDir: string,
+): Promise<TestResult> {
+  const started = performance.now();
+  const failures: string[] = [];
+  for (const id of Object.keys(test.expect)) {
+    if (!config.components.exporter.has(id)) {
+      failures.push(`expect names exporter "${id}", which the config does not define`);
+    }
+  }
+  const { receiver, pipeline } = test.input;
+  const receiverConfig = receiver ? config.components.receiver.get(receiver) : undefined;
+  if (receiver && !receiverConfig) {
+    failures.push(`input names receiver "${receiver}", which the config does not define`);
+  }
+  if (pipeline && !plan.pipelines.some((p) => p.id === pipeline)) {
+    failures.push(`input names pipeline "${pipeline}", which the config does not define`);
+  }
+  if (failures.length > 0) return { file: testFile, name: test.name, failures, durationMs: 0 };
+
+  let batch: LogBatch;
+  try {
+    batch = inputRecords(test, dirname(testFile), receiverConfig);
+  } catch (error) {
+    return {
+      file: testFile,
+      name: test.name,
+      failures: [`input: ${errorMessage(error)}`],
+      durationMs: 0,
+    };
+  }
+  const run = await capturePipelines(config, plan, configDir, { receiver, pipeline, batch });
+  failures.push(...run.failures);
   for (const [id, want] of Object.entries(test.expect)) {
-    failures.push(...check(id, want, sinks.get(id) ?? { logs: [], metrics: [] }));
+    failures.push(...check(id, want, run.captured.get(id) ?? { logs: [], metrics: [] }));
   }
   return { file: testFile, name: test.name, failures, durationMs: performance.now() - started };
 }

@@ -56,14 +56,18 @@ describe("graceful shutdown", () => {
       }
     };
     const senders = Array.from({ length: 8 }, sender);
-    await new Promise((r) => setTimeout(r, 400));
+    // SIGTERM once traffic is flowing (a count, not a fixed delay: CI machines vary in speed).
+    const deadline = Date.now() + 20_000;
+    while (acknowledged.length < 50 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     gw.process.kill("SIGTERM");
     const code = await gw.exited;
     stop = true;
     await Promise.all(senders);
 
     expect(code).toBe(0);
-    expect(acknowledged.length).toBeGreaterThan(20);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(50);
     const written = new Set(
       readFileSync(join(gw.dir, "out.jsonl"), "utf8")
         .trim()

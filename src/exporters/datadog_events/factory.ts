@@ -1,4 +1,5 @@
 import type { ExporterFactory } from "../../component/component.js";
+import { check } from "../datadog_logs/check.js";
 import { datadogEventsConfigSchema } from "./config.js";
 import { createDatadogEventsExporter } from "./exporter.js";
 
@@ -9,4 +10,5 @@ export const datadogEventsFactory: ExporterFactory<typeof datadogEventsConfigSch
   signals: ["logs"],
   configSchema: datadogEventsConfigSchema,
   create: (ctx, config, signals) => createDatadogEventsExporter(ctx, config, signals),
+  check: (config) => check(config),
 };

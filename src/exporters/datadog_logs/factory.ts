@@ -1,4 +1,5 @@
 import type { ExporterFactory } from "../../component/component.js";
+import { check } from "./check.js";
 import { datadogLogsConfigSchema } from "./config.js";
 import { createDatadogLogsExporter } from "./exporter.js";
 
@@ -10,4 +11,5 @@ export const datadogLogsFactory: ExporterFactory<typeof datadogLogsConfigSchema>
   signals: ["logs"],
   configSchema: datadogLogsConfigSchema,
   create: (ctx, config, signals) => createDatadogLogsExporter(ctx, config, signals),
+  check: (config) => check(config),
 };

@@ -1,5 +1,7 @@
 import type { AnyFactory } from "./component/component.js";
 import { Registry } from "./component/registry.js";
+import { countFactory } from "./connectors/count/factory.js";
+import { detectionMetricsFactory } from "./connectors/detection_metrics/factory.js";
 import { routingFactory } from "./connectors/routing/factory.js";
 import { datadogEventsFactory } from "./exporters/datadog_events/factory.js";
 import { datadogLogsFactory } from "./exporters/datadog_logs/factory.js";
@@ -7,6 +9,14 @@ import { debugFactory } from "./exporters/debug/factory.js";
 import { fileFactory } from "./exporters/file/factory.js";
 import { grafanaAnnotationsFactory } from "./exporters/grafana_annotations/factory.js";
 import { lokiFactory } from "./exporters/loki/factory.js";
+import {
+  otlpGrpcExporterFactory,
+  otlpGrpcRenamedExporterFactory,
+} from "./exporters/otlp/factory.js";
+import {
+  otlpHttpExporterFactory,
+  otlpHttpRenamedExporterFactory,
+} from "./exporters/otlphttp/factory.js";
 import { prometheusFactory } from "./exporters/prometheus/factory.js";
 import { prometheusRemoteWriteFactory } from "./exporters/prometheusremotewrite/factory.js";
 import { attributesFactory } from "./processors/attributes/factory.js";
@@ -45,10 +55,16 @@ export const factories: readonly AnyFactory[] = [
   datadogLogsFactory,
   datadogEventsFactory,
   lokiFactory,
+  otlpHttpExporterFactory,
+  otlpHttpRenamedExporterFactory,
+  otlpGrpcExporterFactory,
+  otlpGrpcRenamedExporterFactory,
   prometheusFactory,
   prometheusRemoteWriteFactory,
   grafanaAnnotationsFactory,
   routingFactory,
+  detectionMetricsFactory,
+  countFactory,
 ] as AnyFactory[];
 
 export const registry = new Registry(factories);

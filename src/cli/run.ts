@@ -1,5 +1,11 @@
+import { type FSWatcher, watch } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import type { Logger } from "pino";
+import type { Host } from "../component/component.js";
 import { errorMessage } from "../component/errors.js";
 import { formatDiagnostic } from "../config/diagnostic.js";
+import type { TriplineConfig } from "../config/validate.js";
+import { Reloader } from "../service/reload.js";
 import { Service } from "../service/service.js";
 import { createLogger } from "../telemetry/logger.js";
 import { OtelTelemetry } from "../telemetry/otel-telemetry.js";
@@ -7,7 +13,60 @@ import { TelemetryServer } from "../telemetry/server.js";
 import { checkConfig } from "./validate.js";
 import { VERSION } from "./version.js";
 
-/** Runs the gateway until SIGTERM/SIGINT; resolves with the process exit code. */
+/** Editors and Kubernetes write a file in several steps; one reload follows the last of them. */
+const RELOAD_DEBOUNCE_MS = 500;
+
+/**
+ * How long components may drain: a little under `shutdown_timeout`, so exporters log and hand
+ * over what they could not send before the process gives up waiting and exits.
+ */
+export function drainBudgetMs(shutdownTimeoutMs: number): number {
+  return Math.max(0, shutdownTimeoutMs - Math.min(2_000, Math.max(100, shutdownTimeoutMs / 10)));
+}
+
+function drainDeadline(config: TriplineConfig) {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(),
+    drainBudgetMs(config.service.shutdownTimeoutMs),
+  );
+  return { signal: controller.signal, dispose: () => clearTimeout(timer) };
+}
+
+/**
+ * Watches the folders of the config files rather than the files: editors save by renaming a new
+ * file over the old one, and Kubernetes swaps a ConfigMap volume's `..data` symlink, both of which
+ * a watch on the file itself misses.
+ */
+function watchConfigFiles(files: string[], logger: Logger, onChange: () => void): () => void {
+  const names = new Map<string, Set<string>>();
+  for (const file of files.map((f) => resolve(f))) {
+    names.set(dirname(file), (names.get(dirname(file)) ?? new Set()).add(basename(file)));
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const watchers: FSWatcher[] = [];
+  for (const [dir, watched] of names) {
+    try {
+      const watcher = watch(dir, (_event, name) => {
+        if (name && !watched.has(name) && !name.startsWith("..")) return;
+        clearTimeout(timer);
+        timer = setTimeout(onChange, RELOAD_DEBOUNCE_MS);
+      });
+      watcher.on("error", (error) =>
+        logger.warn({ dir, err: errorMessage(error) }, "config watch failed; SIGHUP still reloads"),
+      );
+      watchers.push(watcher);
+    } catch (error) {
+      logger.warn({ dir, err: errorMessage(error) }, "cannot watch config files; SIGHUP reloads");
+    }
+  }
+  return () => {
+    clearTimeout(timer);
+    for (const w of watchers) w.close();
+  };
+}
+
+/** Runs the gateway until SIGTERM/SIGINT, reloading on SIGHUP or a config change. */
 export async function runCommand(files: string[]): Promise<number> {
   const checked = checkConfig(files);
   const errors = checked.diagnostics.filter((d) => d.severity === "error");
@@ -50,6 +109,13 @@ export async function runCommand(files: string[]): Promise<number> {
   process.on("SIGINT", onSignal);
 
   const service = new Service({ config, plan, logger, telemetry, configDir: checked.configDir });
+  const host: Host = {
+    reportFatal: (id, error) => {
+      healthy = false;
+      logger.error({ component: id, err: error.message }, "fatal component error");
+      stopRequested({ fatal: error });
+    },
+  };
   try {
     if (telemetryServer) {
       const address = await telemetryServer.start();
@@ -58,13 +124,7 @@ export async function runCommand(files: string[]): Promise<number> {
         "self-telemetry serving /metrics, /healthz, /readyz",
       );
     }
-    await service.start({
-      reportFatal: (id, error) => {
-        healthy = false;
-        logger.error({ component: id, err: error.message }, "fatal component error");
-        stopRequested({ fatal: error });
-      },
-    });
+    await service.start(host);
   } catch (error) {
     logger.error({ err: errorMessage(error) }, "start failed");
     await telemetryServer?.stop();
@@ -76,18 +136,57 @@ export async function runCommand(files: string[]): Promise<number> {
     "Tripline is running",
   );
 
+  const reloader = new Reloader({
+    initial: { config, plan, configDir: checked.configDir, service },
+    load: () => {
+      const next = checkConfig(files);
+      return {
+        checked:
+          next.config && next.plan
+            ? { config: next.config, plan: next.plan, configDir: next.configDir }
+            : undefined,
+        diagnostics: next.diagnostics,
+      };
+    },
+    logger,
+    telemetry,
+    host,
+    deadline: drainDeadline,
+  });
+  const reload = (reason: string) => {
+    reloader.reload(reason).catch((error: unknown) => {
+      host.reportFatal("service", error instanceof Error ? error : new Error(String(error)));
+    });
+  };
+  let stopping = false;
+  const onHangup = () => {
+    if (stopping) logger.warn("SIGHUP ignored: shutting down");
+    else reload("SIGHUP");
+  };
+  process.on("SIGHUP", onHangup);
+  const unwatch = watchConfigFiles(files, logger, () => reload("config file changed"));
+
   const reason = await stopped;
+  stopping = true;
+  unwatch();
   ready = false;
   logger.info({ signal: reason.signal }, "shutting down: draining in-flight data");
-  const timeoutMs = config.service.shutdownTimeoutMs;
+  // A reload under way finishes first; the timeout covers it too.
+  const timeoutMs = reloader.current.config.service.shutdownTimeoutMs;
+  const deadline = drainDeadline(reloader.current.config);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = await Promise.race([
-    service.shutdown().then(() => false),
+    reloader
+      .settled()
+      .then(() => reloader.current.service.shutdown(deadline.signal))
+      .then(() => false),
     new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(true), timeoutMs);
     }),
   ]);
   clearTimeout(timer);
+  deadline.dispose();
+  process.off("SIGHUP", onHangup);
   if (timedOut)
     logger.error(
       { shutdown_timeout_ms: timeoutMs },

@@ -21,11 +21,41 @@ import { countItems, type Signal } from "../pdata/signal.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
 import { type Downstream, fanout } from "./fanout.js";
 import type { GraphPlan, PipelinePlan } from "./graph.js";
+import { SwitchableConsumers } from "./switch.js";
 
 interface Running {
   kind: Kind;
   id: string;
   instance: Lifecycle;
+}
+
+/** A pipeline's processors in order, head first, and what its receivers feed. */
+export interface PipelineChain {
+  processors: { id: string; instance: Processor }[];
+  head: Downstream;
+}
+
+/** A receiver and the switchable input it was given, so a reload can swap what it feeds. */
+export interface ReceiverEntry {
+  instance: Receiver;
+  input: SwitchableConsumers;
+}
+
+/**
+ * Running instances a reload carries from the old graph into the new one, by ID (pipelines by
+ * pipeline ID). They are neither created nor started again.
+ */
+export interface CarriedOver {
+  exporters: ReadonlyMap<string, Exporter>;
+  connectors: ReadonlyMap<string, Connector>;
+  pipelines: ReadonlyMap<string, PipelineChain>;
+  receivers: ReadonlyMap<string, ReceiverEntry>;
+}
+
+/** What `shutdown` may leave running (for a reload) besides the deadline. */
+export interface ShutdownOptions {
+  /** Instances carried into a new graph: not stopped. */
+  keep?: ReadonlySet<Lifecycle>;
 }
 
 export interface ServiceDeps {
@@ -34,6 +64,8 @@ export interface ServiceDeps {
   logger: Logger;
   telemetry: Telemetry;
   configDir: string;
+  /** Instances a reload carries over from the previous graph. */
+  carry?: CarriedOver;
 }
 
 /** Counts what an exporter accepted or failed, like the Collector's exporterhelper does. */
@@ -67,6 +99,13 @@ export class Service {
   /** Pipeline ID → its processors in order, head first. */
   private readonly processors = new Map<string, { id: string; instance: Processor }[]>();
   private readonly heads = new Map<string, Downstream>();
+  /** Receiver ID → its switchable input and the fan-outs this graph installs into it. */
+  private readonly inputs = new Map<
+    string,
+    { input: SwitchableConsumers; targets: SignalConsumers }
+  >();
+  /** Instances carried over from a previous graph: already running. */
+  private readonly carried = new Set<Lifecycle>();
   private started: Running[] = [];
 
   constructor(private readonly deps: ServiceDeps) {
@@ -116,7 +155,7 @@ export class Service {
     const { components } = this.deps.config;
     const connector = components.connector.get(id);
     if (connector) {
-      let instance = this.connectors.get(id);
+      let instance = this.connectors.get(id) ?? this.carry("connectors", id);
       if (!instance) {
         const factory = connector.factory as ConnectorFactory;
         instance = factory.create(
@@ -124,12 +163,12 @@ export class Service {
           connector.config,
           this.feeds(id),
         );
-        this.connectors.set(id, instance);
       }
+      this.connectors.set(id, instance);
       return (instance.consumers as Record<Signal, Consumer<unknown>>)[signal];
     }
     const exporter = components.exporter.get(id)!;
-    let instance = this.exporters.get(id);
+    let instance = this.exporters.get(id) ?? this.carry("exporters", id);
     if (!instance) {
       const signals = [...new Set(this.pipelinesWith("exporters", id).map((p) => p.signal))];
       instance = (exporter.factory as ExporterFactory).create(
@@ -137,11 +176,23 @@ export class Service {
         exporter.config,
         signals,
       );
-      this.exporters.set(id, instance);
     }
+    this.exporters.set(id, instance);
     const consumer = (instance.consumers as Record<Signal, Consumer<unknown>>)[signal];
     if (instance.countsOwnTelemetry) return consumer;
     return observedExporter(signal, consumer, this.deps.telemetry.exporter(id));
+  }
+
+  /** A running instance handed over by a reload, marked so `start` leaves it alone. */
+  private carry<K extends "exporters" | "connectors">(
+    kind: K,
+    id: string,
+  ): NonNullable<ReturnType<CarriedOver[K]["get"]>> | undefined {
+    const instance = this.deps.carry?.[kind].get(id) as
+      | NonNullable<ReturnType<CarriedOver[K]["get"]>>
+      | undefined;
+    if (instance) this.carried.add(instance);
+    return instance;
   }
 
   private build(): void {
@@ -149,6 +200,15 @@ export class Service {
     // Downstream pipelines first, so a connector finds the heads it feeds.
     for (const id of [...plan.order].reverse()) {
       const pipeline = plan.pipelines.find((p) => p.id === id)!;
+      const kept = this.deps.carry?.pipelines.get(id);
+      if (kept) {
+        // Its exporters and connectors are carried too; registering them keeps them running.
+        for (const e of pipeline.exporters) this.exporterConsumer(e, pipeline.signal);
+        for (const p of kept.processors) this.carried.add(p.instance);
+        this.processors.set(id, kept.processors);
+        this.heads.set(id, kept.head);
+        continue;
+      }
       let next: Downstream = fanout(
         pipeline.signal,
         pipeline.exporters.map((e) => ({
@@ -177,17 +237,54 @@ export class Service {
     }
     for (const [id, receiver] of config.components.receiver) {
       if (this.pipelinesWith("receivers", id).length === 0) continue;
+      const targets = this.feeds(id);
+      const kept = this.deps.carry?.receivers.get(id);
+      if (kept) {
+        // Keeps feeding the old graph until the reload calls connectReceivers().
+        this.carried.add(kept.instance);
+        this.receivers.set(id, kept.instance);
+        this.inputs.set(id, { input: kept.input, targets });
+        continue;
+      }
+      const input = new SwitchableConsumers(Object.keys(targets) as Signal[], targets);
       const factory = receiver.factory as ReceiverFactory;
       this.receivers.set(
         id,
-        factory.create(this.context("receiver", receiver), receiver.config, this.feeds(id)),
+        factory.create(this.context("receiver", receiver), receiver.config, input.consumers),
       );
+      this.inputs.set(id, { input, targets });
     }
+  }
+
+  /** Points every receiver, carried ones included, at this graph's pipelines. */
+  connectReceivers(): void {
+    for (const { input, targets } of this.inputs.values()) input.resume(targets);
+  }
+
+  /** The running instances, for a reload to choose which to carry over. */
+  instances(): CarriedOver {
+    const receivers = new Map<string, ReceiverEntry>();
+    for (const [id, instance] of this.receivers) {
+      receivers.set(id, { instance, input: this.inputs.get(id)!.input });
+    }
+    const pipelines = new Map<string, PipelineChain>();
+    for (const [id, head] of this.heads) {
+      pipelines.set(id, { processors: this.processors.get(id) ?? [], head });
+    }
+    return { exporters: this.exporters, connectors: this.connectors, pipelines, receivers };
   }
 
   /** The head of a pipeline, for `tripline test` to inject data past the receivers. */
   pipelineInput(id: string): Consumer<unknown> | undefined {
     return this.heads.get(id)?.consumer;
+  }
+
+  /**
+   * What receiver `id` feeds, behind its switchable input: `tripline test` injects here so a
+   * shutdown does not wait for the injected call (which itself waits for the flush) to finish.
+   */
+  receiverInput(id: string): SignalConsumers | undefined {
+    return this.inputs.get(id)?.targets;
   }
 
   /** Start order: exporters, connectors, processors (downstream first), receivers. */
@@ -210,6 +307,10 @@ export class Service {
 
   async start(host: Host): Promise<void> {
     for (const component of this.startOrder()) {
+      if (this.carried.has(component.instance)) {
+        this.started.push(component);
+        continue;
+      }
       try {
         await component.instance.start(host);
         this.started.push(component);
@@ -226,14 +327,16 @@ export class Service {
   /**
    * Stops in reverse: receivers stop taking data and finish their requests, then each
    * pipeline's processors flush (feeders before the pipelines they feed, each connector once
-   * every pipeline feeding it has flushed), and exporters drain last.
+   * every pipeline feeding it has flushed), and exporters drain last. `deadline` is passed to
+   * every component (exporters stop draining when it aborts); `keep` is left running.
    */
-  async shutdown(): Promise<void> {
+  async shutdown(deadline?: AbortSignal, options: ShutdownOptions = {}): Promise<void> {
     const running = new Set(this.started.map((c) => c.instance));
+    for (const instance of options.keep ?? []) running.delete(instance);
     const stop = async (kind: Kind, id: string, instance: Lifecycle) => {
       if (!running.delete(instance)) return;
       try {
-        await instance.shutdown();
+        await instance.shutdown(deadline);
       } catch (error) {
         this.deps.logger.error(
           { kind, component: id, err: errorMessage(error) },
@@ -242,6 +345,9 @@ export class Service {
       }
     };
     for (const [id, r] of this.receivers) await stop("receiver", id, r);
+    // Receivers a reload keeps are paused, not stopped: their calls under way must finish
+    // against this graph before it flushes.
+    await Promise.all([...this.inputs.values()].map(({ input }) => input.idle()));
     const feedersLeft = new Map<string, number>();
     for (const id of this.connectors.keys())
       feedersLeft.set(id, this.pipelinesWith("exporters", id).length);

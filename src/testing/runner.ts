@@ -1,13 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import pino from "pino";
-import type {
-  Consumer,
-  ExporterFactory,
-  Kind,
-  ReceiverFactory,
-  SignalConsumers,
-} from "../component/component.js";
+import type { Consumer, ExporterFactory, Kind, ReceiverFactory } from "../component/component.js";
 import { errorMessage } from "../component/errors.js";
 import type { Diagnostic } from "../config/diagnostic.js";
 import { issuesToDiagnostics } from "../config/issues.js";
@@ -19,7 +13,7 @@ import type { GraphPlan } from "../service/graph.js";
 import { Service } from "../service/service.js";
 import { OtelTelemetry } from "../telemetry/otel-telemetry.js";
 import { dataPoints, diffRecord, show } from "./compare.js";
-import { type Captured, captureFactory, sinkFactory } from "./sinks.js";
+import { type Captured, silentReceiverFactory, sinkFactory } from "./sinks.js";
 import { type Expectation, type TestCase, testFileSchema } from "./spec.js";
 
 export interface TestResult {
@@ -129,11 +123,7 @@ function check(id: string, want: Expectation, got: Captured): string[] {
 }
 
 /** The config with every exporter swapped for an in-memory sink and every receiver for a tap. */
-function isolated(
-  config: TriplineConfig,
-  sinks: Map<string, Captured>,
-  taps: Map<string, SignalConsumers>,
-): TriplineConfig {
+function isolated(config: TriplineConfig, sinks: Map<string, Captured>): TriplineConfig {
   const swap = (kind: Kind, make: (c: ComponentConfig) => ComponentConfig) =>
     new Map([...config.components[kind]].map(([id, c]) => [id, make(c)]));
   return {
@@ -147,7 +137,7 @@ function isolated(
       }),
       receiver: swap("receiver", (c) => ({
         ...c,
-        factory: captureFactory(c.factory as ReceiverFactory, taps),
+        factory: silentReceiverFactory(c.factory as ReceiverFactory),
       })),
     },
   };
@@ -172,10 +162,9 @@ export async function capturePipelines(
 ): Promise<{ captured: Map<string, Captured>; failures: string[] }> {
   const failures: string[] = [];
   const captured = new Map<string, Captured>();
-  const taps = new Map<string, SignalConsumers>();
   const telemetry = new OtelTelemetry("test");
   const service = new Service({
-    config: isolated(config, captured, taps),
+    config: isolated(config, captured),
     plan,
     logger: pino({ level: "silent" }),
     telemetry,
@@ -186,7 +175,7 @@ export async function capturePipelines(
       reportFatal: (id, error) => failures.push(`${id} failed: ${error.message}`),
     });
     const target: Consumer<LogBatch> | undefined = input.receiver
-      ? (taps.get(input.receiver)?.logs as Consumer<LogBatch> | undefined)
+      ? (service.receiverInput(input.receiver)?.logs as Consumer<LogBatch> | undefined)
       : (service.pipelineInput(input.pipeline ?? "") as Consumer<LogBatch> | undefined);
     if (!target)
       failures.push(`${input.receiver ?? input.pipeline} does not feed any logs pipeline`);

@@ -1,4 +1,4 @@
-import type { ExporterFactory, ReceiverFactory, SignalConsumers } from "../component/component.js";
+import type { ExporterFactory, ReceiverFactory } from "../component/component.js";
 import type { LogBatch } from "../pdata/logs.js";
 import type { MetricBatch } from "../pdata/metrics.js";
 
@@ -23,16 +23,10 @@ export function sinkFactory(original: ExporterFactory, into: Captured): Exporter
   };
 }
 
-/** Stands in for a real receiver: keeps the consumers it feeds so a test can inject data. */
-export function captureFactory(
-  original: ReceiverFactory,
-  into: Map<string, SignalConsumers>,
-): ReceiverFactory {
+/** Stands in for a real receiver: listens on nothing; tests inject behind it. */
+export function silentReceiverFactory(original: ReceiverFactory): ReceiverFactory {
   return {
     ...original,
-    create: (ctx, _config, next) => {
-      into.set(ctx.id, next);
-      return { start: async () => {}, shutdown: async () => {} };
-    },
+    create: () => ({ start: async () => {}, shutdown: async () => {} }),
   };
 }

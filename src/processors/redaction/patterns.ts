@@ -54,7 +54,8 @@ const RULES: Record<BuiltinName, Rule[]> = {
   credit_card: [
     {
       name: "credit_card",
-      regex: /(?<![\d-])[2-6](?:[ -]?\d){12,18}(?!-?\d)/g,
+      // Not inside a longer token: hex ids such as UUIDs hold Luhn-valid digit runs.
+      regex: /(?<![\w-])[2-6](?:[ -]?\d){12,18}(?!-?\w)/g,
       check: (s) => (luhn(s.replace(/[ -]/g, "")) ? s.length : 0),
     },
   ],

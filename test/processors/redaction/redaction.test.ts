@@ -317,3 +317,12 @@ describe("redaction processor", () => {
     ]);
   });
 });
+
+describe("redaction: identifiers are not cards", () => {
+  it("leaves UUIDs and hex ids alone even when their digits pass Luhn", async () => {
+    // "a211-000009589909" holds 211000009589909, a Luhn-valid run, inside a UUID.
+    const ids = ["7c0f3e2a-9b1d-4e5f-a211-000009589909", "deadbeef4111111111111111"];
+    expect(luhn("211000009589909")).toBe(true);
+    for (const id of ids) expect((await redactText(id)).text).toBe(id);
+  });
+});

@@ -1,0 +1,142 @@
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
+import { VERSION } from "../../cli/version.js";
+import type { CreateContext, Exporter } from "../../component/component.js";
+import { PermanentError, RetryableError } from "../../component/errors.js";
+import { createNetworkExporter } from "../../exporterhelper/exporter.js";
+import type { Sender } from "../../exporterhelper/sender.js";
+import type { LogBatch } from "../../pdata/logs.js";
+import type { MetricBatch } from "../../pdata/metrics.js";
+import type { Signal } from "../../pdata/signal.js";
+import { describeBody, parseRetryAfter } from "../internal/http.js";
+import { PartialSuccessReporter } from "../internal/otlp-partial.js";
+import { convertMetricsBefore } from "../internal/temporality.js";
+import type { OtlpHttpConfig } from "./config.js";
+import { CONTENT_TYPE, decodePartialSuccess, encodeRequest, statusMessage } from "./encode.js";
+import { type BinaryResponse, OtlpHttpClient } from "./http.js";
+import { resolveTargets, type Targets } from "./presets.js";
+
+const gzipAsync = promisify(gzip);
+
+/** The only statuses the OTLP spec lets a client retry; everything else is the data's fault. */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+
+function header(response: BinaryResponse, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Sends one batch of one signal as one Export*ServiceRequest. */
+export class OtlpHttpSender implements Sender<LogBatch | MetricBatch> {
+  constructor(
+    private readonly ctx: CreateContext,
+    private readonly config: OtlpHttpConfig,
+    private readonly url: string,
+    private readonly client: OtlpHttpClient,
+    private readonly partial: PartialSuccessReporter,
+  ) {}
+
+  async send(batch: LogBatch | MetricBatch, signal: Signal, abort: AbortSignal): Promise<void> {
+    if (batch.length === 0) return;
+    const { encoding } = this.config;
+    const encoded = encodeRequest(signal, encoding, batch);
+    const compressed = this.config.compression === "gzip";
+    const body = compressed ? await gzipAsync(encoded) : encoded;
+    const headers: Record<string, string> = { "content-type": CONTENT_TYPE[encoding] };
+    if (compressed) headers["content-encoding"] = "gzip";
+    const response = await this.client.post(this.url, body, headers, abort);
+    const contentType = header(response, "content-type");
+    if (response.status >= 200 && response.status < 300) {
+      let partial: ReturnType<typeof decodePartialSuccess>;
+      try {
+        partial = decodePartialSuccess(signal, encoding, contentType, response.body);
+      } catch (error) {
+        // The backend took the data; an answer we cannot read does not change that.
+        this.ctx.logger.debug(
+          { exporter: this.ctx.id, endpoint: this.url, err: (error as Error).message },
+          "could not decode the OTLP response body",
+        );
+        return;
+      }
+      this.partial.report(signal, partial, this.url);
+      return;
+    }
+    const detail =
+      statusMessage(encoding, contentType, response.body) ??
+      describeBody(response.body.toString("utf8"));
+    const message = `${this.url} refused ${batch.length} ${signal === "logs" ? "log records" : "metrics"}: HTTP ${response.status}${detail ? ` (${detail})` : ""}`;
+    if (RETRYABLE_STATUSES.has(response.status)) {
+      throw new RetryableError(message, parseRetryAfter(response.headers["retry-after"]));
+    }
+    throw new PermanentError(message);
+  }
+}
+
+export interface OtlpHttpParts {
+  targets: Targets;
+  senders: { [S in Signal]?: OtlpHttpSender };
+  client: OtlpHttpClient;
+  partial: PartialSuccessReporter;
+}
+
+/** Checks what the schema cannot (it does not know the pipelines) and builds the senders. */
+export function buildOtlpHttp(
+  ctx: CreateContext,
+  config: OtlpHttpConfig,
+  signals: readonly Signal[],
+): OtlpHttpParts {
+  const targets = resolveTargets(config);
+  for (const signal of signals) {
+    if (targets.urls[signal]) continue;
+    if (config.preset === "loki" && signal === "metrics") {
+      throw new Error(
+        `${ctx.id}: preset loki sends logs only (Loki has no OTLP metrics endpoint); send ` +
+          "metrics with prometheusremotewrite, or otlphttp with preset grafana_cloud",
+      );
+    }
+    throw new Error(
+      `${ctx.id}: no URL for ${signal}: set endpoint or ${signal}_endpoint, or take ${ctx.id} ` +
+        `out of the ${signal} pipelines`,
+    );
+  }
+  if (config.preset === "datadog" && config.encoding === "json" && signals.includes("logs")) {
+    throw new Error(
+      `${ctx.id}: Datadog's OTLP logs intake takes protobuf only; remove encoding: json`,
+    );
+  }
+  const client = new OtlpHttpClient(
+    { "user-agent": `tripline/${VERSION}`, ...config.headers, ...targets.headers },
+    config.tls,
+    ctx.configDir,
+  );
+  const partial = new PartialSuccessReporter(ctx);
+  const senders: OtlpHttpParts["senders"] = {};
+  for (const signal of signals) {
+    senders[signal] = new OtlpHttpSender(ctx, config, targets.urls[signal]!, client, partial);
+  }
+  return { targets, senders, client, partial };
+}
+
+export function createOtlpHttpExporter(
+  ctx: CreateContext,
+  config: OtlpHttpConfig,
+  signals: readonly Signal[],
+): Exporter {
+  const { targets, senders, client } = buildOtlpHttp(ctx, config, signals);
+  const exporter = createNetworkExporter({
+    ctx,
+    config,
+    signals,
+    senders: senders as never,
+    start: async () => {
+      await client.open();
+      ctx.logger.info(
+        { exporter: ctx.id, ...targets.urls, encoding: config.encoding, preset: config.preset },
+        "OTLP/HTTP exporter ready",
+      );
+    },
+    shutdown: () => client.close(),
+  });
+  convertMetricsBefore(exporter, ctx, targets.temporality, config.temporality_conversion);
+  return exporter;
+}

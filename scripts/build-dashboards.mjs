@@ -6,7 +6,9 @@
  *
  * Metric names: self-telemetry (`tripline_*`) as src/telemetry and src/exporterhelper create
  * it; `detections_total` and the `gen_ai_*` series as the detection_metrics connector exposes
- * them through the prometheus / prometheusremotewrite exporters (deploy/observability/README.md).
+ * them through the prometheus / prometheusremotewrite exporters with its default dimensions,
+ * plus the opt-in instruments deploy/observability/README.md configures
+ * (test/deploy/observability.test.ts checks every name and label against the real output).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -17,7 +19,9 @@ const OUT = join(ROOT, "deploy/observability/grafana");
 
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not JS
 const DS = { type: "prometheus", uid: "${datasource}" };
-const SCOPE = 'k8s_cluster_name=~"$cluster", deployment_environment_name=~"$env"';
+const SCOPE =
+  'k8s_cluster_name=~"$cluster", k8s_namespace_name=~"$namespace", deployment_environment_name=~"$env"';
+const AGENT = 'gen_ai_agent_id=~"$agent"';
 const SELF = 'job=~"$job"';
 
 function variables(kind) {
@@ -49,11 +53,11 @@ function variables(kind) {
   });
   if (kind === "detections") {
     list.push(labelVar("cluster", "Cluster", "detections_total", "k8s_cluster_name"));
+    list.push(labelVar("namespace", "Namespace", "detections_total", "k8s_namespace_name"));
     list.push(labelVar("env", "Environment", "detections_total", "deployment_environment_name"));
   } else if (kind === "agents") {
-    list.push(
-      labelVar("env", "Environment", "gen_ai_usage_cost_usd_total", "deployment_environment_name"),
-    );
+    // Every agent instrument is labelled by gen_ai_agent_id (tokens are by model instead).
+    list.push(labelVar("agent", "Agent", "gen_ai_agent_traces_total", "gen_ai_agent_id"));
   } else {
     list.push(labelVar("job", "Job", "tripline_receiver_accepted_log_records_total", "job"));
   }
@@ -224,7 +228,10 @@ export const DASHBOARDS = {
         type: "bargauge",
         title: "Top agents by detections (time range)",
         exprs: [
-          [`topk(10, sum by (service_name) (increase(${det("")}[$__range])))`, "{{service_name}}"],
+          [
+            `topk(10, sum by (gen_ai_agent_id) (increase(${det("")}[$__range])))`,
+            "{{gen_ai_agent_id}}",
+          ],
         ],
         options: { orientation: "horizontal", displayMode: "gradient" },
       },
@@ -233,7 +240,7 @@ export const DASHBOARDS = {
         title: "Unmanaged agents and shadow MCP servers seen (time range)",
         exprs: [
           [
-            `sum by (detection_category, service_name, k8s_cluster_name) (increase(${det('detection_category=~"unmanaged_agent|shadow_mcp_server"')}[$__range])) > 0`,
+            `sum by (detection_category, gen_ai_agent_id, k8s_cluster_name, k8s_namespace_name) (increase(${det('detection_category=~"unmanaged_agent|shadow_mcp_server"')}[$__range])) > 0`,
           ],
         ],
       },
@@ -242,7 +249,7 @@ export const DASHBOARDS = {
   "agent-traces.json": dashboard(
     "tripline-agent-traces",
     "Agent traces",
-    "Cost, tokens and policy blocks of AI agents (agent traces mapped by Tripline, e.g. the execlave preset).",
+    "Cost, tokens and policy blocks of AI agents (agent traces mapped by Tripline, e.g. the execlave preset), from the detection_metrics connector.",
     ["agents", "gen_ai"],
     "agents",
     [
@@ -252,22 +259,15 @@ export const DASHBOARDS = {
         w: 8,
         h: 5,
         unit: "currencyUSD",
-        exprs: [
-          [
-            `sum(increase(gen_ai_usage_cost_usd_total{deployment_environment_name=~"$env"}[$__range]))`,
-          ],
-        ],
+        exprs: [[`sum(increase(gen_ai_usage_cost_usd_total{${AGENT}}[$__range]))`]],
       },
       {
         type: "stat",
         title: "Tokens (time range)",
+        description: "All agents: tokens are counted by model and token type, not by agent.",
         w: 8,
         h: 5,
-        exprs: [
-          [
-            `sum(increase(gen_ai_client_token_usage_sum{deployment_environment_name=~"$env"}[$__range]))`,
-          ],
-        ],
+        exprs: [[`sum(increase(gen_ai_usage_tokens_total[$__range]))`]],
       },
       {
         type: "stat",
@@ -276,7 +276,7 @@ export const DASHBOARDS = {
         h: 5,
         exprs: [
           [
-            `sum(increase(detections_total{deployment_environment_name=~"$env", detection_category="policy_violation", detection_action="blocked"}[$__range]))`,
+            `sum(increase(detections_total{${AGENT}, detection_category="policy_violation", detection_action="blocked"}[$__range]))`,
           ],
         ],
       },
@@ -286,18 +286,19 @@ export const DASHBOARDS = {
         unit: "currencyUSD",
         exprs: [
           [
-            `sum by (service_name) (rate(gen_ai_usage_cost_usd_total{deployment_environment_name=~"$env"}[$__rate_interval])) * 3600`,
-            "{{service_name}}",
+            `sum by (gen_ai_agent_id) (rate(gen_ai_usage_cost_usd_total{${AGENT}}[$__rate_interval])) * 3600`,
+            "{{gen_ai_agent_id}}",
           ],
         ],
       },
       {
         type: "timeseries",
-        title: "Tokens per minute by type",
+        title: "Tokens per minute by model and type",
+        description: "All agents: tokens are counted by model and token type, not by agent.",
         exprs: [
           [
-            `sum by (gen_ai_token_type) (rate(gen_ai_client_token_usage_sum{deployment_environment_name=~"$env"}[$__rate_interval])) * 60`,
-            "{{gen_ai_token_type}}",
+            "sum by (gen_ai_request_model, gen_ai_token_type) (rate(gen_ai_usage_tokens_total[$__rate_interval])) * 60",
+            "{{gen_ai_request_model}} {{gen_ai_token_type}}",
           ],
         ],
       },
@@ -306,8 +307,8 @@ export const DASHBOARDS = {
         title: "Policy blocks by agent (time range)",
         exprs: [
           [
-            `topk(10, sum by (service_name) (increase(detections_total{deployment_environment_name=~"$env", detection_category="policy_violation", detection_action="blocked"}[$__range])))`,
-            "{{service_name}}",
+            `topk(10, sum by (gen_ai_agent_id) (increase(detections_total{${AGENT}, detection_category="policy_violation", detection_action="blocked"}[$__range])))`,
+            "{{gen_ai_agent_id}}",
           ],
         ],
         options: { orientation: "horizontal", displayMode: "gradient" },
@@ -315,23 +316,36 @@ export const DASHBOARDS = {
       {
         type: "timeseries",
         title: "Agent runs by autonomy tier",
+        description:
+          "Needs the opt-in gen_ai.agent.runs counter (deploy/observability/README.md); empty without it.",
         unit: "cpm",
         exprs: [
           [
-            `sum by (agent_autonomy_level) (rate(gen_ai_client_operation_duration_seconds_count{deployment_environment_name=~"$env"}[$__rate_interval])) * 60`,
+            `sum by (agent_autonomy_level) (rate(gen_ai_agent_runs_total{${AGENT}}[$__rate_interval])) * 60`,
             "{{agent_autonomy_level}}",
           ],
         ],
       },
       {
         type: "timeseries",
+        title: "Agent traces per minute by status",
+        unit: "cpm",
+        exprs: [
+          [
+            `sum by (status) (rate(gen_ai_agent_traces_total{${AGENT}}[$__rate_interval])) * 60`,
+            "{{status}}",
+          ],
+        ],
+      },
+      {
+        type: "timeseries",
         title: "Duration p95 by agent",
-        unit: "s",
+        unit: "ms",
         w: 24,
         exprs: [
           [
-            `histogram_quantile(0.95, sum by (le, service_name) (rate(gen_ai_client_operation_duration_seconds_bucket{deployment_environment_name=~"$env"}[$__rate_interval])))`,
-            "{{service_name}}",
+            `histogram_quantile(0.95, sum by (le, gen_ai_agent_id) (rate(gen_ai_agent_duration_milliseconds_bucket{${AGENT}}[$__rate_interval])))`,
+            "{{gen_ai_agent_id}}",
           ],
         ],
       },

@@ -2,11 +2,17 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 // @ts-expect-error: plain ESM script without type declarations
 import { DASHBOARDS } from "../../scripts/build-dashboards.mjs";
+import { detectionMetricsFactory } from "../../src/connectors/detection_metrics/factory.js";
 import { type DatadogLog, toDatadogLog } from "../../src/exporters/datadog_logs/encode.js";
+import { prometheusConfigSchema } from "../../src/exporters/prometheus/config.js";
+import { PrometheusExporter } from "../../src/exporters/prometheus/exporter.js";
+import type { MetricBatch } from "../../src/pdata/metrics.js";
+import { generate, mapped, metricsSink } from "../connectors/detection_metrics/fixtures.js";
+import { noopHost, testContext } from "../helpers/context.js";
 import { ndjson, SAMPLES, setup } from "../processors/detection/support.js";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -17,18 +23,117 @@ const DS_UID = "${datasource}";
 const tmp = mkdtempSync(join(tmpdir(), "tripline-obs-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+/** Label name → values seen, per series name. */
+type Exposition = Map<string, Map<string, Set<string>>>;
+
 /**
- * Series the detection_metrics connector exposes (through the prometheus exporters): the
- * contract the dashboards and rules are written against. Everything `tripline_*` is checked
- * against the source instead.
+ * The connector config deploy/observability/README.md documents: the defaults plus the opt-in
+ * instruments the exfiltration alert and the autonomy panel need.
  */
-const CONNECTOR_METRICS = [
-  "detections_total",
-  "gen_ai_usage_cost_usd_total",
-  "gen_ai_client_token_usage_sum",
-  "gen_ai_client_operation_duration_seconds_count",
-  "gen_ai_client_operation_duration_seconds_bucket",
-];
+function documentedConnectorConfig(): Json {
+  const readme = readFileSync(join(OBS, "README.md"), "utf8");
+  const block = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
+    .map((m) => parse(m[1]!))
+    .find((doc) => doc?.connectors?.detection_metrics);
+  expect(block, "a yaml block with connectors.detection_metrics in the README").toBeDefined();
+  return block.connectors.detection_metrics;
+}
+
+/**
+ * What the dashboards and rules are written against: the real detection_metrics connector with
+ * the documented config over the operant and execlave samples (mapped by the detection
+ * processor), encoded by the real prometheus exporter. Also returns the OTLP batch, which is
+ * what Datadog receives over OTLP.
+ */
+async function connectorOutput(): Promise<{ exposition: Exposition; batch: MetricBatch }> {
+  const records = [
+    ...(await mapped("operant", generate("operant", 3_000, 7))),
+    ...(await mapped("execlave", generate("execlave", 1_000, 11))),
+  ];
+  const sink = metricsSink();
+  const connector = detectionMetricsFactory.create(
+    testContext("detection_metrics"),
+    detectionMetricsFactory.configSchema.parse({
+      ...documentedConnectorConfig(),
+      // The uniformly random samples spread over far more label sets than real traffic: keep
+      // them all, so no label is hidden in the overflow series.
+      max_series: 50_000,
+    }),
+    sink.next,
+  );
+  await connector.start(noopHost);
+  await connector.consumers.logs!.consume(records);
+  await connector.shutdown();
+  const batch = sink.batches.at(-1)!;
+
+  const exporter = new PrometheusExporter(
+    testContext("prometheus"),
+    prometheusConfigSchema.parse({ endpoint: "127.0.0.1:0" }),
+  );
+  await exporter.start(noopHost);
+  try {
+    await exporter.consumers.metrics!.consume(batch);
+    return { exposition: parseExposition(exporter.scrape("text")), batch };
+  } finally {
+    await exporter.shutdown();
+  }
+}
+
+function parseExposition(text: string): Exposition {
+  const out: Exposition = new Map();
+  for (const line of text.split("\n")) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? \S+$/.exec(line);
+    if (!m) continue;
+    const labels = out.get(m[1]!) ?? new Map<string, Set<string>>();
+    out.set(m[1]!, labels);
+    for (const [, name, value] of (m[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
+      const values = labels.get(name!) ?? new Set<string>();
+      labels.set(name!, values);
+      values.add(value!);
+    }
+  }
+  return out;
+}
+
+const CONNECTOR_NAME = /\b(?:detections|gen_ai)_[a-z_]+/;
+
+/**
+ * What in a PromQL expression the connector's output lacks: series names, labels (matchers and
+ * grouping) that none of the expression's series carries, and matcher values never seen.
+ * Expressions on self-telemetry only are left to the source check.
+ */
+function unknownReferences(expr: string, exposition: Exposition): string[] {
+  const names = metricNames(expr).filter(
+    (n) => CONNECTOR_NAME.test(n) && !n.startsWith("tripline_"),
+  );
+  if (names.length === 0) return [];
+  const problems = names.filter((n) => !exposition.has(n)).map((n) => `series ${n}`);
+  const labels = new Map<string, Set<string>>();
+  for (const n of names)
+    for (const [label, values] of exposition.get(n) ?? [])
+      labels.set(label, new Set([...(labels.get(label) ?? []), ...values]));
+  const grouped = [...expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)].flatMap((m) =>
+    m[1]!.split(",").map((l) => l.trim()),
+  );
+  for (const label of grouped)
+    if (label !== "" && label !== "le" && !labels.has(label)) problems.push(`label ${label}`);
+  for (const [, label, op, value] of expr.matchAll(/(\w+)\s*(=~|!~|!=|=)\s*"([^"]*)"/g)) {
+    if (label === "__name__") continue;
+    const seen = labels.get(label!);
+    if (!seen) {
+      problems.push(`label ${label}`);
+      continue;
+    }
+    // A value must match something the connector produced; variables ($cluster) and negative
+    // matchers only need the label.
+    if (value!.includes("$") || op!.startsWith("!")) continue;
+    const re = new RegExp(
+      `^(?:${op === "=" ? value!.replace(/[.*+?^()|[\]\\{}]/g, "\\$&") : value})$`,
+    );
+    if (![...seen].some((v) => re.test(v))) problems.push(`${label}${op}"${value}"`);
+  }
+  return problems;
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: dashboards are free-form JSON
 type Json = any;
@@ -73,9 +178,9 @@ function metricNames(expr: string): string[] {
   const withoutLabels = expanded
     .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, "")
     .replace(/\{[^}]*\}/g, "{}");
-  return [...withoutLabels.matchAll(/\b(tripline_[a-z_]+|detections_total|gen_ai_[a-z_]+)\b/g)].map(
-    (m) => m[1]!,
-  );
+  return [
+    ...withoutLabels.matchAll(/\b(tripline_[a-z_]+|detections_[a-z_]+|gen_ai_[a-z_]+)\b/g),
+  ].map((m) => m[1]!);
 }
 
 /** Every `tripline_*` literal in src/: whole names and templated prefixes (`…_sent_${item}`). */
@@ -192,14 +297,111 @@ describe("PromQL", () => {
     expect(promtool("check", "rules", file).status).not.toBe(0);
   });
 
-  it("uses only metrics Tripline emits", () => {
+  it("uses only self-telemetry metrics Tripline creates", () => {
     const source = sourceMetricNames();
     const used = new Set([...dashboardExprs, ...rules.map((r) => r.expr)].flatMap(metricNames));
     expect(used.size).toBeGreaterThan(10);
-    for (const name of used) {
+    for (const name of used)
       if (name.startsWith("tripline_"))
         expect(emittedBySource(name, source), `${name} is not created in src/`).toBe(true);
-      else expect(CONNECTOR_METRICS, name).toContain(name);
+  });
+});
+
+describe("against the detection_metrics connector's real output", () => {
+  let exposition: Exposition;
+  let batch: MetricBatch;
+  beforeAll(async () => {
+    ({ exposition, batch } = await connectorOutput());
+  });
+
+  it("dashboards, variables and rules use only series, labels and values it emits", () => {
+    const variableQueries = dashboards.flatMap(([, d]) =>
+      d.templating.list
+        .filter((v: Json) => v.type === "query")
+        .map((v: Json) => {
+          // label_values(metric, label) reads as "label exists on metric".
+          const [, metric, label] = /^label_values\(([^,]+),\s*(\w+)\)$/.exec(v.definition)!;
+          return `group by (${label}) (${metric})`;
+        }),
+    );
+    const exprs = [...dashboardExprs, ...rules.map((r) => r.expr), ...variableQueries];
+    const checked = exprs.filter((e) => metricNames(e).some((n) => !n.startsWith("tripline_")));
+    expect(checked.length).toBeGreaterThan(15);
+    for (const expr of exprs) expect(unknownReferences(expr, exposition), expr).toEqual([]);
+  });
+
+  it("the check rejects the names and labels assumed before the connector existed", () => {
+    for (const [expr, problem] of [
+      ["sum(rate(gen_ai_client_token_usage_sum[5m]))", "series gen_ai_client_token_usage_sum"],
+      [
+        "sum by (agent_autonomy_level) (rate(gen_ai_client_operation_duration_seconds_count[5m]))",
+        "series gen_ai_client_operation_duration_seconds_count",
+      ],
+      [
+        'sum by (category) (rate(detections_total{severity=~"high|critical"}[5m]))',
+        "label category",
+      ],
+      ["sum by (user_id) (increase(detections_total[15m]))", "label user_id"],
+      [
+        'detections_total{detection_category="prompt-injection"}',
+        'detection_category="prompt-injection"',
+      ],
+    ])
+      expect(unknownReferences(expr!, exposition)).toContain(problem);
+  });
+
+  it("breaks detections down by namespace and agent with the default dimensions", () => {
+    const labels = exposition.get("detections_total")!;
+    expect([...labels.get("k8s_namespace_name")!].sort()).toEqual([
+      "agents",
+      "payments",
+      "support",
+    ]);
+    expect(labels.get("gen_ai_agent_id")!.size).toBeGreaterThanOrEqual(5);
+    expect(labels.has("user_id"), "user.id is opt-in, never a default").toBe(false);
+    expect(
+      exposition.get("detections_exfiltration_blocked_total")!.get("user_id")!.size,
+    ).toBeGreaterThan(10);
+  });
+
+  it("the rules' comment shows the same opt-in config as the README", () => {
+    const comment = readFileSync(rulesFile, "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("#   "))
+      .map((l) => l.slice(4))
+      .join("\n");
+    const shown = parse(comment).connectors.detection_metrics.metrics as Json[];
+    expect(shown.length).toBeGreaterThan(0);
+    const documented = documentedConnectorConfig().metrics as Json[];
+    for (const m of shown) expect(documented).toContainEqual(m);
+  });
+
+  it("Datadog metric monitors use the OTel names and dimensions Datadog receives over OTLP", () => {
+    const dir = join(OBS, "datadog/monitors");
+    const queries = readdirSync(dir)
+      .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")))
+      .filter((m) => m.type === "query alert" && !m.query.includes("tripline."))
+      .map((m) => m.query as string);
+    expect(queries.length).toBeGreaterThan(0);
+    for (const query of queries) {
+      const [, name, filter, by] = /:([a-z_.]+)\{([^}]*)\}(?: by \{([^}]*)\})?/.exec(query)!;
+      const metric = batch.find((m) => m.name === name);
+      expect(metric, `${query}: no metric ${name}`).toBeDefined();
+      // Delta monotonic sums become Datadog counts, read with as_count().
+      expect(metric!.data).toMatchObject({ type: "sum", monotonic: true });
+      expect(query).toContain(".as_count()");
+      const points = metric!.data.type === "sum" ? metric!.data.points : [];
+      const tags = new Map<string, Set<string>>();
+      for (const p of points)
+        for (const [k, v] of Object.entries(p.attributes))
+          tags.set(k, new Set([...(tags.get(k) ?? []), String(v)]));
+      for (const tag of (by ?? "").split(",").filter(Boolean))
+        expect(tags.has(tag), `${query}: by ${tag}`).toBe(true);
+      for (const [, tag, value] of filter!.matchAll(/([a-z_.]+):([\w-]+)/g))
+        expect(tags.get(tag!), `${query}: ${tag}:${value}`).toContain(value);
+      for (const [, tag, values] of filter!.matchAll(/([a-z_.]+) (?:NOT )?IN \(([^)]*)\)/g))
+        for (const value of values!.split(",").map((v) => v.trim()))
+          expect(tags.get(tag!), `${query}: ${tag} IN ${value}`).toContain(value);
     }
   });
 });
@@ -308,9 +510,13 @@ describe("Datadog monitors", () => {
     }
   });
 
-  it("metric monitors read self-telemetry metrics Tripline emits", () => {
+  it("self-telemetry metric monitors read metrics Tripline emits", () => {
     const source = sourceMetricNames();
-    for (const [file, m] of monitors.filter(([, m]) => m.type === "query alert")) {
+    const selfTelemetry = monitors.filter(
+      ([, m]) => m.type === "query alert" && m.query.includes("tripline."),
+    );
+    expect(selfTelemetry.length).toBeGreaterThan(0);
+    for (const [file, m] of selfTelemetry) {
       const names = [...m.query.matchAll(/tripline\.([a-z_]+?)(?:\.count)?\{/g)].map((x) => x[1]);
       expect(names.length, file).toBeGreaterThan(0);
       for (const name of names)

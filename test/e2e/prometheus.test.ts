@@ -4,11 +4,7 @@
  * `prometheusremotewrite` exporter's writes, and PromQL over its HTTP API must return the
  * values that were fed in. `promtool check metrics` must accept the scrape output.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { execFile } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Exporter } from "../../src/component/component.js";
 import { prometheusFactory } from "../../src/exporters/prometheus/factory.js";
@@ -23,53 +19,15 @@ import {
   resource,
 } from "../exporters/prometheus/metrics.js";
 import { noopHost, testContext } from "../helpers/context.js";
-
-const PROMETHEUS = "/usr/bin/prometheus";
-const PROMTOOL = "/usr/bin/promtool";
-const INSTALL_HINT =
-  "install Prometheus to run this test (CI does): apt-get install -y prometheus " +
-  "(provides /usr/bin/prometheus and /usr/bin/promtool)";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-interface PromResult {
-  metric: Record<string, string>;
-  value: [number, string];
-}
-
-async function query(base: string, promql: string): Promise<PromResult[]> {
-  const response = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(promql)}`);
-  const json = (await response.json()) as { status: string; data: { result: PromResult[] } };
-  if (json.status !== "success") throw new Error(`query failed: ${JSON.stringify(json)}`);
-  return json.data.result;
-}
-
-/** label → value, from a query, for comparing whole result sets. */
-function byLabel(results: PromResult[], label: string): Record<string, number> {
-  return Object.fromEntries(results.map((r) => [r.metric[label] ?? "", Number(r.value[1])]));
-}
-
-/** Polls a query until `check` passes or ~15 s elapse; returns the last result. */
-async function eventually(
-  base: string,
-  promql: string,
-  check: (results: PromResult[]) => boolean,
-): Promise<PromResult[]> {
-  const deadline = Date.now() + 15_000;
-  let last: PromResult[] = [];
-  while (Date.now() < deadline) {
-    last = await query(base, promql).catch(() => []);
-    if (check(last)) return last;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return last;
-}
+import {
+  byLabel,
+  eventually,
+  PROMTOOL,
+  type Prometheus,
+  type PromResult,
+  query,
+  startPrometheus,
+} from "../helpers/prometheus.js";
 
 const WANT = {
   "prompt_injection|blocked": 5,
@@ -84,9 +42,7 @@ function sumByCategoryAction(results: PromResult[]): Record<string, number> {
 }
 
 describe("Prometheus exporters against a real Prometheus", () => {
-  let dir = "";
-  let prometheus: ChildProcess | undefined;
-  let promLog = "";
+  let prometheus: Prometheus | undefined;
   let base = "";
   let scrapeExporter: Exporter & { address?: { port: number } };
   let remoteWrite: Exporter;
@@ -94,9 +50,6 @@ describe("Prometheus exporters against a real Prometheus", () => {
   const start = ms(now - 60_000);
 
   beforeAll(async () => {
-    if (!existsSync(PROMETHEUS) || !existsSync(PROMTOOL)) throw new Error(INSTALL_HINT);
-    dir = mkdtempSync(join(tmpdir(), "tripline-prometheus-"));
-
     scrapeExporter = prometheusFactory.create(
       testContext("prometheus"),
       prometheusFactory.configSchema.parse({ endpoint: "127.0.0.1:0" }),
@@ -104,8 +57,10 @@ describe("Prometheus exporters against a real Prometheus", () => {
     ) as Exporter & { address?: { port: number } };
     await scrapeExporter.start(noopHost);
 
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
+    prometheus = await startPrometheus([`127.0.0.1:${scrapeExporter.address!.port}`], {
+      remoteWrite: true,
+    });
+    base = prometheus.base;
     remoteWrite = prometheusRemoteWriteFactory.create(
       testContext("prometheusremotewrite"),
       prometheusRemoteWriteFactory.configSchema.parse({
@@ -121,58 +76,18 @@ describe("Prometheus exporters against a real Prometheus", () => {
       ["metrics"],
     );
     await remoteWrite.start(noopHost);
-
-    writeFileSync(
-      join(dir, "prometheus.yml"),
-      [
-        "global: { scrape_interval: 1s, evaluation_interval: 1s }",
-        "scrape_configs:",
-        "  - job_name: tripline",
-        "    scrape_interval: 1s",
-        "    static_configs:",
-        `      - targets: ["127.0.0.1:${scrapeExporter.address!.port}"]`,
-        "",
-      ].join("\n"),
-    );
-    prometheus = spawn(
-      PROMETHEUS,
-      [
-        `--config.file=${join(dir, "prometheus.yml")}`,
-        `--storage.tsdb.path=${join(dir, "data")}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        "--web.enable-remote-write-receiver",
-        "--log.level=warn",
-      ],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
-    prometheus.stderr!.on("data", (d: Buffer) => (promLog += d.toString()));
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      if (prometheus.exitCode !== null) throw new Error(`prometheus exited:\n${promLog}`);
-      const ready = await fetch(`${base}/-/ready`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ready) break;
-      if (Date.now() > deadline) throw new Error(`prometheus not ready in 15s:\n${promLog}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
   }, 30_000);
 
   afterAll(async () => {
     await scrapeExporter?.shutdown();
     await remoteWrite?.shutdown();
-    if (prometheus && prometheus.exitCode === null) {
-      const exited = new Promise((r) => prometheus!.once("exit", r));
-      prometheus.kill("SIGTERM");
-      await exited;
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await prometheus?.stop();
   });
 
   /**
-   * The same detections as deltas in two batches, with the attribute names the detection_metrics
-   * connector gives its points (severity, category, action): prompt_injection 3 + 2, the rest once.
+   * The same detections as deltas in two batches, with short attribute names of this test's own
+   * (severity, category, action; the detection_metrics connector's are detection.severity, …,
+   * covered by detection-metrics-prometheus.test.ts): prompt_injection 3 + 2, the rest once.
    */
   function deltaBatches(service: string): MetricBatch[] {
     const res = resource(service, { "k8s.cluster.name": "eu-1" });

@@ -141,9 +141,14 @@ export const detectionMetricsConfigSchema = z
           "detection.category",
           "detection.action",
           "detection.surface",
+          // One per registered agent, usually one per service: the per-agent alerts work out
+          // of the box, and max_series bounds the rest (unmanaged agents are still agents).
+          "gen_ai.agent.id",
           "service.name",
           "deployment.environment.name",
           "k8s.cluster.name",
+          // Namespaces are few and stable; dashboards break clusters down by them.
+          "k8s.namespace.name",
         ]),
       })
       .prefault({})

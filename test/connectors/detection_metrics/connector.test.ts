@@ -293,9 +293,11 @@ describe("detection_metrics: config", () => {
       "detection.category",
       "detection.action",
       "detection.surface",
+      "gen_ai.agent.id",
       "service.name",
       "deployment.environment.name",
       "k8s.cluster.name",
+      "k8s.namespace.name",
     ]);
     expect(c.agent_duration.buckets[0]).toBe(0);
   });

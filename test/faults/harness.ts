@@ -94,7 +94,8 @@ export interface LoadOptions {
   padBytes?: number;
   /** Stops sending at this time (epoch ms) or when `stop()` returns true. */
   until: number;
-  stop?: () => boolean;
+  /** Asked before every request, with the answers so far. */
+  stop?: (sofar: LoadResult) => boolean;
   /** Every n-th detection carries `poison: true` (the backend may refuse payloads with it). */
   poisonEvery?: number;
 }
@@ -120,7 +121,7 @@ export async function generateLoad(options: LoadOptions): Promise<LoadResult> {
   const pad = "p".repeat(options.padBytes ?? 0);
   let next = 0;
   const sender = async () => {
-    while (Date.now() < options.until && !options.stop?.()) {
+    while (Date.now() < options.until && !options.stop?.(result)) {
       const numbers = Array.from({ length: options.perRequest }, () => next++);
       const ids = numbers.map((n) => `FID${options.prefix}x${n}Z`);
       const body = numbers.map((n, i) => ({

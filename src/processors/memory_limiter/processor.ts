@@ -1,6 +1,7 @@
 import type { Counter } from "@opentelemetry/api";
 import type { Consumer, Host, Processor, ProcessorContext } from "../../component/component.js";
 import { RetryableError } from "../../component/errors.js";
+import { memoryPressure, type PressureSource } from "../../component/memory-pressure.js";
 import type { LogBatch } from "../../pdata/logs.js";
 import type { MetricBatch } from "../../pdata/metrics.js";
 import { countItems, ITEM_NAME } from "../../pdata/signal.js";
@@ -9,6 +10,12 @@ import { type MemorySource, processMemory } from "./memory.js";
 
 const MIB = 1024 * 1024;
 const DEFAULT_SPIKE_SHARE = 0.2;
+/**
+ * A reading older than this is taken again when data arrives. Reading RSS costs about a
+ * microsecond, so a flood arriving between two timer checks is still measured, and a loaded
+ * machine that delays the timer does not leave the limiter blind.
+ */
+export const FRESH_MS = 5;
 
 export interface Limits {
   hard: number;
@@ -35,14 +42,17 @@ export function limitsFor(config: MemoryLimiterConfig, available: number): Limit
  * Refuses data while the process uses more memory than the soft limit, with a retryable error
  * so receivers answer 429/503 and senders keep the data and retry, instead of the process
  * growing until it is killed. Above the hard limit it also forces a garbage collection when
- * Node runs with --expose-gc. Memory is measured every check_interval, not per batch: reading
- * it costs a system call.
+ * Node runs with --expose-gc. Memory is measured every check_interval and again when data
+ * or a receiver asks for admission after the last reading went stale (FRESH_MS). It also
+ * feeds the process-wide memoryPressure signal, which receivers consult before reading a body.
  */
-export class MemoryLimiterProcessor implements Processor<LogBatch | MetricBatch> {
+export class MemoryLimiterProcessor implements Processor<LogBatch | MetricBatch>, PressureSource {
   readonly mutatesData = false;
   readonly limits: Limits;
   private refusing = false;
+  private measuredAt = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
+  private unregister: (() => void) | undefined;
   private readonly refused: Counter;
 
   constructor(
@@ -70,14 +80,32 @@ export class MemoryLimiterProcessor implements Processor<LogBatch | MetricBatch>
     this.check();
     this.timer = setInterval(() => this.check(), this.config.check_interval);
     this.timer.unref();
+    // Receivers ask the process-wide signal before reading a body (admission control).
+    this.unregister = memoryPressure.register(this);
   }
 
   async shutdown(): Promise<void> {
     clearInterval(this.timer);
+    this.unregister?.();
+    this.unregister = undefined;
+  }
+
+  get softLimitBytes(): number {
+    return this.limits.soft;
+  }
+
+  get retryAfterMs(): number {
+    return this.config.check_interval;
+  }
+
+  /** At or above the soft limit, measuring again when the last reading is stale. */
+  aboveSoftLimit(): boolean {
+    if (Date.now() - this.measuredAt > FRESH_MS) this.check(false);
+    return this.refusing;
   }
 
   consume(batch: LogBatch | MetricBatch): Promise<void> {
-    if (!this.refusing) return this.next.consume(batch);
+    if (!this.aboveSoftLimit()) return this.next.consume(batch);
     const items = countItems(this.ctx.signal, batch);
     this.refused.add(items, { processor: this.ctx.id, pipeline: this.ctx.pipeline });
     return Promise.reject(
@@ -89,10 +117,14 @@ export class MemoryLimiterProcessor implements Processor<LogBatch | MetricBatch>
     );
   }
 
-  /** Measures memory and decides whether data is refused until the next check. */
-  check(): void {
+  /**
+   * Measures memory and decides whether data is refused until the next check. Only the timer's
+   * checks force a garbage collection: one per request during a flood would stall the process.
+   */
+  check(collect = true): void {
     let used = this.memory.used();
-    if (used >= this.limits.hard && this.memory.collect) {
+    this.measuredAt = Date.now();
+    if (collect && used >= this.limits.hard && this.memory.collect) {
       this.memory.collect();
       const after = this.memory.used();
       this.ctx.logger.warn(

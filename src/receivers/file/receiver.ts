@@ -4,6 +4,7 @@ import path from "node:path";
 import { glob } from "tinyglobby";
 import type { Consumer, CreateContext, Receiver } from "../../component/component.js";
 import { errorMessage, isPermanent, RetryableError } from "../../component/errors.js";
+import { memoryPressure, pressureMessage } from "../../component/memory-pressure.js";
 import type { LogBatch } from "../../pdata/logs.js";
 import { nowNanos } from "../../pdata/logs.js";
 import type { Resource, Scope } from "../../pdata/resource.js";
@@ -125,7 +126,7 @@ export class FileReceiver implements Receiver {
         delay = Math.max(this.backoffMs, error.retryAfterMs ?? 0);
         this.ctx.logger.warn(
           { err: error.message, retryInMs: delay },
-          "file receiver: downstream refused; pausing and retrying the same lines",
+          "file receiver: downstream refused or memory is short; pausing and retrying the same lines",
         );
       } else {
         this.ctx.logger.error({ err: errorMessage(error) }, "file receiver: poll failed");
@@ -224,6 +225,10 @@ export class FileReceiver implements Receiver {
 
   private async drain(file: TrackedFile, final: boolean): Promise<void> {
     while (!this.stopping) {
+      // Admission control: under memory pressure no more lines are read; the offset stays,
+      // so the same lines are read once the pause (the limiter's retry hint) is over.
+      const pressure = memoryPressure.current();
+      if (pressure) throw new Paused(pressure.retryAfterMs, new Error(pressureMessage(pressure)));
       const batch = await file.read(this.config.max_batch, this.config.max_line_size, final);
       if (batch.next.offset === file.offset) return;
       await this.deliver(file, batch);

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from "node:https";
 import type { AddressInfo } from "node:net";
 import { errorMessage, isPermanent, RetryableError } from "../../component/errors.js";
+import { memoryPressure, pressureMessage } from "../../component/memory-pressure.js";
 import { parseHostPort } from "../../config/endpoint.js";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -47,7 +48,8 @@ export function retryAfterSeconds(error: unknown): number {
 
 /**
  * An HTTP listener that stops gracefully: on stop it refuses new requests, lets the ones in
- * flight finish (their data reaches downstream and they get their answer), then closes.
+ * flight finish (their data reaches downstream and they get their answer), then closes. While
+ * a memory_limiter reports memory pressure it refuses bodies unread (503 + Retry-After).
  */
 export class GracefulHttpServer {
   private server?: Server;
@@ -91,6 +93,23 @@ export class GracefulHttpServer {
         { error: "shutting down" },
         { connection: "close", "retry-after": "1" },
       );
+    }
+    // Admission control: under memory pressure a request that may carry a body is refused
+    // before a byte of it is read, since reading and decoding it is what costs the memory.
+    // The connection is closed so the unread body is dropped with it, not buffered.
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      const pressure = memoryPressure.current();
+      if (pressure) {
+        return sendJson(
+          res,
+          503,
+          { error: pressureMessage(pressure) },
+          {
+            connection: "close",
+            "retry-after": String(Math.max(1, Math.ceil(pressure.retryAfterMs / 1000))),
+          },
+        );
+      }
     }
     this.inFlight++;
     try {

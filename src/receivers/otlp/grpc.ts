@@ -3,12 +3,16 @@ import {
   Server,
   ServerCredentials,
   type ServerErrorResponse,
+  ServerInterceptingCall,
+  type ServerInterceptingCallInterface,
+  type ServerInterceptor,
   type ServerUnaryCall,
   type ServiceDefinition,
   type sendUnaryData,
   status,
 } from "@grpc/grpc-js";
 import { errorMessage, isPermanent, RetryableError } from "../../component/errors.js";
+import { memoryPressure, type Pressure, pressureMessage } from "../../component/memory-pressure.js";
 import { encodeStatus } from "../../pdata/otlp-proto.js";
 import { Rejections } from "../../pdata/rejections.js";
 import type { Signal } from "../../pdata/signal.js";
@@ -64,7 +68,7 @@ export class OtlpGrpcServer {
     if (this.config.max_concurrent_streams > 0) {
       options["grpc.max_concurrent_streams"] = this.config.max_concurrent_streams;
     }
-    const server = new Server(options);
+    const server = new Server({ ...options, interceptors: [admission] });
     for (const signal of ["logs", "metrics"] as const) {
       if (!this.ingest.wired(signal)) continue;
       server.addService(exportService(signal), {
@@ -125,6 +129,49 @@ export class OtlpGrpcServer {
       if (this.inFlight === 0) this.drained?.();
     }
   }
+}
+
+/**
+ * Admission control: under memory pressure a call is answered RESOURCE_EXHAUSTED with a
+ * google.rpc.RetryInfo as soon as its headers arrive, and its message is never read (grpc-js
+ * keeps the stream paused until the first read). OTLP clients retry RESOURCE_EXHAUSTED only
+ * when RetryInfo says the server can recover, which it always says here.
+ */
+class AdmissionCall extends ServerInterceptingCall {
+  private refused = false;
+
+  constructor(next: ServerInterceptingCallInterface) {
+    super(next, {
+      start: (proceed) => {
+        const pressure = memoryPressure.current();
+        if (!pressure) return proceed();
+        this.refused = true;
+        next.sendStatus(pressureStatus(pressure));
+      },
+    });
+  }
+
+  override startRead(): void {
+    if (!this.refused) super.startRead();
+  }
+}
+
+const admission: ServerInterceptor = (_method, call) => new AdmissionCall(call);
+
+function pressureStatus(pressure: Pressure) {
+  const details = pressureMessage(pressure);
+  const metadata = new Metadata();
+  metadata.set(
+    "grpc-status-details-bin",
+    Buffer.from(
+      encodeStatus({
+        code: status.RESOURCE_EXHAUSTED,
+        message: details,
+        retryDelayMs: pressure.retryAfterMs,
+      }),
+    ),
+  );
+  return { code: status.RESOURCE_EXHAUSTED, details, metadata };
 }
 
 /**

@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Consumer } from "../../../src/component/component.js";
 import { RetryableError } from "../../../src/component/errors.js";
+import { MemoryPressure, memoryPressure } from "../../../src/component/memory-pressure.js";
 import { memoryLimiterConfigSchema } from "../../../src/processors/memory_limiter/config.js";
 import { memoryLimiterFactory } from "../../../src/processors/memory_limiter/factory.js";
 import { cgroupLimit, type MemorySource } from "../../../src/processors/memory_limiter/memory.js";
@@ -52,6 +53,7 @@ function setup(config: Record<string, unknown>, memory = new FakeMemory()) {
 
 afterEach(() => {
   vi.useRealTimers();
+  memoryPressure.reset();
 });
 
 describe("memory_limiter config", () => {
@@ -176,6 +178,95 @@ describe("memory_limiter processor", () => {
     await processor.consume(logRecords(1));
     expect(sink.batches).toHaveLength(1);
     await processor.shutdown();
+  });
+});
+
+describe("memory pressure signal (admission control)", () => {
+  it("a running limiter reports pressure above its soft limit, with its limit and interval", async () => {
+    vi.useFakeTimers();
+    const { processor, memory } = setup({ limit_mib: 100, check_interval: "2s" });
+    memory.usedBytes = 10 * MIB;
+    expect(memoryPressure.isAboveSoftLimit()).toBe(false); // not registered before start
+    await processor.start(noopHost);
+    expect(memoryPressure.current()).toBeUndefined();
+    memory.usedBytes = 81 * MIB;
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(memoryPressure.current()).toEqual({ softLimitBytes: 80 * MIB, retryAfterMs: 2000 });
+    await processor.shutdown();
+    // A stopped limiter no longer holds the process under pressure.
+    expect(memoryPressure.isAboveSoftLimit()).toBe(false);
+  });
+
+  it("measures again at admission when the last reading is older than a few ms", async () => {
+    vi.useFakeTimers();
+    const { processor, memory } = setup({ limit_mib: 100, check_interval: "1h" });
+    memory.usedBytes = 10 * MIB;
+    await processor.start(noopHost);
+    memory.usedBytes = 90 * MIB;
+    // Same instant as the last reading: it is fresh, so it is trusted.
+    expect(memoryPressure.isAboveSoftLimit()).toBe(false);
+    // The timer is an hour away, yet a few ms later the reading is stale and taken again.
+    vi.advanceTimersByTime(10);
+    expect(memoryPressure.isAboveSoftLimit()).toBe(true);
+    await expect(processor.consume(logRecords(1))).rejects.toBeInstanceOf(RetryableError);
+    memory.usedBytes = 10 * MIB;
+    vi.advanceTimersByTime(10);
+    expect(memoryPressure.isAboveSoftLimit()).toBe(false);
+    await processor.shutdown();
+  });
+
+  it("forces no garbage collection from an admission-time reading, only from the timer", async () => {
+    vi.useFakeTimers();
+    const { processor, memory } = setup({ limit_mib: 100, check_interval: "1h" });
+    memory.usedBytes = 10 * MIB;
+    await processor.start(noopHost);
+    memory.usedBytes = 120 * MIB;
+    memory.freedByGc = 100 * MIB;
+    vi.advanceTimersByTime(10);
+    expect(memoryPressure.isAboveSoftLimit()).toBe(true);
+    expect(memory.collections).toBe(0);
+    await processor.shutdown();
+  });
+
+  it("combines limiters: any one above its soft limit is pressure, with the longest retry hint", async () => {
+    vi.useFakeTimers();
+    const a = setup({ limit_mib: 100, check_interval: "1s" });
+    const b = setup({ limit_mib: 200, check_interval: "3s" });
+    a.memory.usedBytes = 10 * MIB;
+    b.memory.usedBytes = 10 * MIB;
+    await a.processor.start(noopHost);
+    await b.processor.start(noopHost);
+    vi.advanceTimersByTime(10);
+    expect(memoryPressure.isAboveSoftLimit()).toBe(false);
+    b.memory.usedBytes = 170 * MIB;
+    vi.advanceTimersByTime(10);
+    expect(memoryPressure.current()).toEqual({ softLimitBytes: 160 * MIB, retryAfterMs: 3000 });
+    a.memory.usedBytes = 90 * MIB;
+    vi.advanceTimersByTime(10);
+    expect(memoryPressure.current()).toEqual({ softLimitBytes: 80 * MIB, retryAfterMs: 3000 });
+    await b.processor.shutdown();
+    expect(memoryPressure.current()).toEqual({ softLimitBytes: 80 * MIB, retryAfterMs: 1000 });
+    await a.processor.shutdown();
+    expect(memoryPressure.current()).toBeUndefined();
+  });
+
+  it("is a plain registry that tests can build their own of, and reset", () => {
+    const pressure = new MemoryPressure();
+    let above = true;
+    const unregister = pressure.register({
+      aboveSoftLimit: () => above,
+      softLimitBytes: MIB,
+      retryAfterMs: 500,
+    });
+    expect(pressure.current()).toEqual({ softLimitBytes: MIB, retryAfterMs: 500 });
+    above = false;
+    expect(pressure.isAboveSoftLimit()).toBe(false);
+    above = true;
+    unregister();
+    expect(pressure.isAboveSoftLimit()).toBe(false);
+    pressure.register({ aboveSoftLimit: () => true, softLimitBytes: MIB, retryAfterMs: 1 });
+    pressure.reset();
+    expect(pressure.isAboveSoftLimit()).toBe(false);
   });
 });
 

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Consumer } from "../../../src/component/component.js";
 import { PermanentError, RetryableError } from "../../../src/component/errors.js";
+import { memoryPressure } from "../../../src/component/memory-pressure.js";
 import type { LogBatch } from "../../../src/pdata/logs.js";
 import { fileReceiverConfigSchema } from "../../../src/receivers/file/config.js";
 import { fileReceiverFactory } from "../../../src/receivers/file/factory.js";
@@ -38,6 +39,7 @@ class Sink implements Consumer<LogBatch> {
 const receivers: FileReceiver[] = [];
 afterEach(async () => {
   for (const r of receivers.splice(0)) await r.shutdown();
+  memoryPressure.reset();
 });
 
 function tempDir(): string {
@@ -290,6 +292,26 @@ describe("file receiver: refusals and bad lines", () => {
     expect(sink.calls).toBe(4);
     expect(ctx.telemetry.get("receiver/file/refused/logs")).toBe(4);
     expect(ctx.telemetry.get("receiver/file/accepted/logs")).toBe(3);
+  });
+
+  it("reads no line while memory is under pressure, then resumes from the same offset", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "a.ndjson"), lines(1, 2, 3));
+    let above = true;
+    memoryPressure.register({
+      aboveSoftLimit: () => above,
+      softLimitBytes: 80 * 1024 * 1024,
+      retryAfterMs: 1000,
+    });
+    const { receiver, sink, ctx } = await start(dir, { start_at: "beginning" });
+    await receiver.pollNow();
+    await receiver.pollNow();
+    // Nothing was read, so nothing reached the pipeline nor counts as refused.
+    expect(sink.calls).toBe(0);
+    expect(ctx.telemetry.get("receiver/file/refused/logs") ?? 0).toBe(0);
+    above = false;
+    await receiver.pollNow();
+    expect(sink.ids()).toEqual([1, 2, 3]);
   });
 
   it("dead-letters invalid, non-object, too deep and too long lines with file and line", async () => {

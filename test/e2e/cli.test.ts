@@ -19,7 +19,13 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 /** The secrets ready-made pipelines reference; tests need values, never real ones. */
-const PIPELINE_ENV = { DD_API_KEY: "test", GRAFANA_CLOUD_API_TOKEN: "test", GRAFANA_TOKEN: "test" };
+const PIPELINE_ENV = {
+  DD_API_KEY: "test",
+  GRAFANA_CLOUD_API_TOKEN: "test",
+  GRAFANA_TOKEN: "test",
+  GRAFANA_CLOUD_INSTANCE_ID: "123456",
+  GRAFANA_CLOUD_OTLP_ENDPOINT: "https://otlp.example",
+};
 
 function pipelineConfigs(): string[] {
   const files = readdirSync(join(ROOT, "pipelines")).filter(

@@ -4,9 +4,7 @@
  * processor, counted by detection_metrics and served by the prometheus exporter, which
  * Prometheus scrapes. The per-severity totals PromQL returns must be exactly what was sent.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -17,39 +15,15 @@ import { planGraph } from "../../src/service/graph.js";
 import { Service } from "../../src/service/service.js";
 import { generate } from "../connectors/detection_metrics/fixtures.js";
 import { noopHost, RecordingTelemetry } from "../helpers/context.js";
-
-const PROMETHEUS = "/usr/bin/prometheus";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-interface PromResult {
-  metric: Record<string, string>;
-  value: [number, string];
-}
-
-async function query(base: string, promql: string): Promise<PromResult[]> {
-  const response = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(promql)}`);
-  const json = (await response.json()) as { status: string; data: { result: PromResult[] } };
-  if (json.status !== "success") throw new Error(`query failed: ${JSON.stringify(json)}`);
-  return json.data.result;
-}
+import { freePort, type Prometheus, query, startPrometheus } from "../helpers/prometheus.js";
 
 let dir = "";
-let prometheus: ChildProcess | undefined;
-let promLog = "";
+let prometheus: Prometheus | undefined;
 let base = "";
 let service: Service | undefined;
 let detectionsPort = 0;
 
 beforeAll(async () => {
-  if (!existsSync(PROMETHEUS))
-    throw new Error("install Prometheus to run this test (CI does): apt-get install -y prometheus");
   dir = mkdtempSync(join(tmpdir(), "tripline-dm-prom-"));
   detectionsPort = await freePort();
   const exporterPort = await freePort();
@@ -83,50 +57,13 @@ service:
   });
   await service.start(noopHost);
 
-  const promPort = await freePort();
-  base = `http://127.0.0.1:${promPort}`;
-  writeFileSync(
-    join(dir, "prometheus.yml"),
-    [
-      "global: { scrape_interval: 1s, evaluation_interval: 1s }",
-      "scrape_configs:",
-      "  - job_name: tripline",
-      "    scrape_interval: 1s",
-      `    static_configs: [{ targets: ["127.0.0.1:${exporterPort}"] }]`,
-      "",
-    ].join("\n"),
-  );
-  prometheus = spawn(
-    PROMETHEUS,
-    [
-      `--config.file=${join(dir, "prometheus.yml")}`,
-      `--storage.tsdb.path=${join(dir, "data")}`,
-      `--web.listen-address=127.0.0.1:${promPort}`,
-      "--log.level=warn",
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  prometheus.stderr!.on("data", (d: Buffer) => (promLog += d.toString()));
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (prometheus.exitCode !== null) throw new Error(`prometheus exited:\n${promLog}`);
-    const ready = await fetch(`${base}/-/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error(`prometheus not ready in 15s:\n${promLog}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  prometheus = await startPrometheus([`127.0.0.1:${exporterPort}`]);
+  base = prometheus.base;
 }, 30_000);
 
 afterAll(async () => {
   await service?.shutdown();
-  if (prometheus && prometheus.exitCode === null) {
-    const exited = new Promise((r) => prometheus!.once("exit", r));
-    prometheus.kill("SIGTERM");
-    await exited;
-  }
+  await prometheus?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
+// TRIPLINE_CLI points at a privately built CLI (e.g. /tmp/x/dist/cli/main.js); dist/ by default.
+const CLI = process.env.TRIPLINE_CLI ?? resolve(import.meta.dirname, "../../dist/cli/main.js");
 
 export interface Gateway {
   process: ChildProcess;
@@ -14,6 +15,8 @@ export interface Gateway {
   receiverUrl: string;
   /** Base URL of the self-telemetry server. */
   telemetryUrl: string;
+  /** Base URL of the otlp receiver's HTTP server, when there is one. */
+  otlpHttpUrl: string;
   exited: Promise<number | null>;
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
@@ -28,6 +31,15 @@ function endpointFrom(stderr: string, message: string): string | undefined {
   return undefined;
 }
 
+export interface GatewayOptions {
+  /**
+   * Config files passed with -c before the written YAML, which is merged over them (so a
+   * ready-made pipeline can be run with test endpoints). Relative paths in the first file
+   * resolve against its own directory.
+   */
+  configFiles?: string[];
+}
+
 /**
  * Starts the built CLI on a config written to a fresh temp dir. Listen ports should be 0 in
  * the config; the bound ports are read from the gateway's own start-up log lines.
@@ -35,11 +47,13 @@ function endpointFrom(stderr: string, message: string): string | undefined {
 export async function startGateway(
   configYaml: string,
   env: NodeJS.ProcessEnv = {},
+  options: GatewayOptions = {},
 ): Promise<Gateway> {
   const dir = mkdtempSync(join(tmpdir(), "tripline-e2e-"));
   const configPath = join(dir, "config.yaml");
   writeFileSync(configPath, configYaml);
-  const child = spawn(process.execPath, [CLI, "run", "-c", configPath], {
+  const files = [...(options.configFiles ?? []), configPath].flatMap((f) => ["-c", f]);
+  const child = spawn(process.execPath, [CLI, "run", ...files], {
     cwd: dir,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -65,6 +79,7 @@ export async function startGateway(
     stderr: () => err,
     receiverUrl: endpointFrom(err, "detections receiver listening") ?? "",
     telemetryUrl: endpointFrom(err, "self-telemetry serving /metrics, /healthz, /readyz") ?? "",
+    otlpHttpUrl: endpointFrom(err, "otlp receiver listening") ?? "",
     exited,
     stop: async (signal = "SIGTERM") => {
       if (child.exitCode === null) child.kill(signal);

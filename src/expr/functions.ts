@@ -32,14 +32,17 @@ export interface ConverterSpec {
   compile(args: Args): Getter;
 }
 
-const is = (test: (v: Value) => boolean): ConverterSpec => ({
-  params: ["value"],
-  bool: true,
+/** A converter of one argument whose result depends on that argument's value alone. */
+const unary = (param: string, fn: (v: Value) => Value, bool = false): ConverterSpec => ({
+  params: [param],
+  bool,
   compile: (args) => {
     const value = args.value(0);
-    return (r) => test(value(r));
+    return (r) => fn(value(r));
   },
 });
+
+const is = (test: (v: Value) => boolean): ConverterSpec => unary("value", test, true);
 
 function stringArg(name: string, value: Value): string {
   if (typeof value !== "string") {
@@ -71,22 +74,12 @@ export const CONVERTERS: Record<string, ConverterSpec> = {
   IsBool: is((v) => typeof v === "boolean"),
   IsMap: is((v) => isMap(v)),
   IsList: is((v) => Array.isArray(v)),
-  Len: {
-    params: ["target"],
-    bool: false,
-    compile: (args) => {
-      const target = args.value(0);
-      return (r) => {
-        const value = target(r);
-        if (typeof value === "string") return [...value].length;
-        if (Array.isArray(value) || value instanceof Uint8Array) return value.length;
-        if (isMap(value)) return Object.keys(value).length;
-        throw new OttlRuntimeError(
-          `Len expects a string, list or map, got ${describeValue(value)}`,
-        );
-      };
-    },
-  },
+  Len: unary("target", (value) => {
+    if (typeof value === "string") return [...value].length;
+    if (Array.isArray(value) || value instanceof Uint8Array) return value.length;
+    if (isMap(value)) return Object.keys(value).length;
+    throw new OttlRuntimeError(`Len expects a string, list or map, got ${describeValue(value)}`);
+  }),
   Concat: {
     params: ["values", "delimiter"],
     bool: false,
@@ -106,82 +99,42 @@ export const CONVERTERS: Record<string, ConverterSpec> = {
       };
     },
   },
-  ToLowerCase: {
-    params: ["target"],
-    bool: false,
-    compile: (args) => {
-      const target = args.value(0);
-      return (r) => stringArg("ToLowerCase", target(r)).toLowerCase();
-    },
-  },
-  ToUpperCase: {
-    params: ["target"],
-    bool: false,
-    compile: (args) => {
-      const target = args.value(0);
-      return (r) => stringArg("ToUpperCase", target(r)).toUpperCase();
-    },
-  },
-  Int: {
-    params: ["value"],
-    bool: false,
-    compile: (args) => {
-      const value = args.value(0);
-      return (r) => {
-        const v = value(r);
-        switch (typeof v) {
-          case "bigint":
-            return v;
-          case "number":
-            return Number.isFinite(v) ? Math.trunc(v) : null;
-          case "boolean":
-            return v ? 1 : 0;
-          case "string": {
-            const text = v.trim() === v ? v : "";
-            if (!INT_TEXT.test(text)) return null;
-            const n = BigInt(text);
-            return Number.isSafeInteger(Number(n)) ? Number(n) : n;
-          }
-          default:
-            return null;
-        }
-      };
-    },
-  },
-  Double: {
-    params: ["value"],
-    bool: false,
-    compile: (args) => {
-      const value = args.value(0);
-      return (r) => {
-        const v = value(r);
-        switch (typeof v) {
-          case "bigint":
-            return Number(v);
-          case "number":
-            return v;
-          case "boolean":
-            return v ? 1 : 0;
-          case "string":
-            if (!FLOAT_TEXT.test(v)) return null;
-            return /inf/i.test(v) ? (v.startsWith("-") ? -Infinity : Infinity) : Number(v);
-          default:
-            return null;
-        }
-      };
-    },
-  },
-  String: {
-    params: ["value"],
-    bool: false,
-    compile: (args) => {
-      const value = args.value(0);
-      return (r) => {
-        const v = value(r);
-        return v === null ? null : stringify(v);
-      };
-    },
-  },
+  ToLowerCase: unary("target", (v) => stringArg("ToLowerCase", v).toLowerCase()),
+  ToUpperCase: unary("target", (v) => stringArg("ToUpperCase", v).toUpperCase()),
+  Int: unary("value", (v) => {
+    switch (typeof v) {
+      case "bigint":
+        return v;
+      case "number":
+        return Number.isFinite(v) ? Math.trunc(v) : null;
+      case "boolean":
+        return v ? 1 : 0;
+      case "string": {
+        const text = v.trim() === v ? v : "";
+        if (!INT_TEXT.test(text)) return null;
+        const n = BigInt(text);
+        return Number.isSafeInteger(Number(n)) ? Number(n) : n;
+      }
+      default:
+        return null;
+    }
+  }),
+  Double: unary("value", (v) => {
+    switch (typeof v) {
+      case "bigint":
+        return Number(v);
+      case "number":
+        return v;
+      case "boolean":
+        return v ? 1 : 0;
+      case "string":
+        if (!FLOAT_TEXT.test(v)) return null;
+        return /inf/i.test(v) ? (v.startsWith("-") ? -Infinity : Infinity) : Number(v);
+      default:
+        return null;
+    }
+  }),
+  String: unary("value", (v) => (v === null ? null : stringify(v))),
 };
 
 /** `SEVERITY_NUMBER_*` as in the Collector's log context (logs data model severity numbers). */

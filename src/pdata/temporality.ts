@@ -200,6 +200,16 @@ abstract class SeriesConverter {
   }
 }
 
+/** A histogram point's own values as state, copied so later changes to the point do not leak in. */
+function histogramState(point: HistogramDataPoint): HistogramState {
+  return {
+    count: point.count,
+    sum: point.sum ?? 0,
+    bounds: [...point.explicitBounds],
+    bucketCounts: [...point.bucketCounts],
+  };
+}
+
 function withPoints(
   metric: Metric,
   temporality: Temporality,
@@ -283,12 +293,7 @@ export class CumulativeToDelta extends SeriesConverter {
     if (point.bucketCounts.length !== point.explicitBounds.length + 1) return undefined;
     const last = this.get(key);
     if (last && point.time <= last.time) return undefined;
-    const histogram: HistogramState = {
-      count: point.count,
-      sum: point.sum ?? 0,
-      bounds: [...point.explicitBounds],
-      bucketCounts: [...point.bucketCounts],
-    };
+    const histogram = histogramState(point);
     this.set(key, {
       startTime: point.startTime,
       time: point.time,
@@ -371,12 +376,7 @@ export class DeltaToCumulative extends SeriesConverter {
           bounds: previous.bounds,
           bucketCounts: previous.bucketCounts.map((c, i) => c + point.bucketCounts[i]!),
         }
-      : {
-          count: point.count,
-          sum: point.sum ?? 0,
-          bounds: [...point.explicitBounds],
-          bucketCounts: [...point.bucketCounts],
-        };
+      : histogramState(point);
     const startTime = continues && last ? last.startTime : point.startTime;
     this.set(key, { startTime, time: point.time, value: histogram.count, histogram });
     const out: HistogramDataPoint = {

@@ -412,23 +412,15 @@ service:
   });
 
   it("reports a connector used on one side only", () => {
-    const result = plan(`
-receivers:
-  detections:
-exporters:
-  debug:
-connectors:
-  fake:
-  fake/2:
-service:
-  pipelines:
-    logs:
-      receivers: [detections, fake/2]
-      exporters: [debug, fake]
-`);
+    const pipelines = `
+logs:
+  receivers: [detections, fake/2]
+  exporters: [debug, fake]
+`;
+    const result = plan(withPipelines(pipelines));
     expect(result.errors).toEqual([
-      '7:3 connectors.fake: connector "fake" is used as an exporter but not as a receiver in any pipeline',
-      '8:3 connectors.fake/2: connector "fake/2" is used as a receiver but not as an exporter in any pipeline',
+      `${lineOf(pipelines, "  fake:")}:3 connectors.fake: connector "fake" is used as an exporter but not as a receiver in any pipeline`,
+      `${lineOf(pipelines, "  fake/2:")}:3 connectors.fake/2: connector "fake/2" is used as a receiver but not as an exporter in any pipeline`,
     ]);
   });
 
@@ -477,75 +469,52 @@ metrics:
 
 describe("planGraph: cycles", () => {
   it("reports a pipeline that feeds itself through a connector", () => {
-    const result = plan(`
-receivers:
-  detections:
-exporters:
-  debug:
-connectors:
-  fake:
-service:
-  pipelines:
-    logs:
-      receivers: [detections, fake]
-      exporters: [debug, fake]
-`);
+    const pipelines = `
+logs:
+  receivers: [detections, fake]
+  exporters: [debug, fake]
+`;
+    const result = plan(withPipelines(pipelines));
     expect(result.plan).toBeUndefined();
     expect(result.errors).toEqual([
-      '9:3 service.pipelines: cycle detected: pipeline "logs" → connector "fake" → pipeline "logs"',
+      `${lineOf(pipelines, "  pipelines:")}:3 service.pipelines: cycle detected: pipeline "logs" → connector "fake" → pipeline "logs"`,
     ]);
   });
 
   it("reports a cycle through two pipelines and two connectors, once", () => {
-    const result = plan(`
-receivers:
-  detections:
-exporters:
-  debug:
-connectors:
-  fake:
-  fake/2:
-service:
-  pipelines:
-    logs/a:
-      receivers: [detections, fake/2]
-      exporters: [fake]
-    logs/b:
-      receivers: [fake]
-      exporters: [fake/2, debug]
-`);
+    const pipelines = `
+logs/a:
+  receivers: [detections, fake/2]
+  exporters: [fake]
+logs/b:
+  receivers: [fake]
+  exporters: [fake/2, debug]
+`;
+    const result = plan(withPipelines(pipelines));
     expect(result.plan).toBeUndefined();
     expect(result.errors).toEqual([
-      '10:3 service.pipelines: cycle detected: pipeline "logs/a" → connector "fake" → pipeline "logs/b" → connector "fake/2" → pipeline "logs/a"',
+      `${lineOf(pipelines, "  pipelines:")}:3 service.pipelines: cycle detected: pipeline "logs/a" → connector "fake" → pipeline "logs/b" → connector "fake/2" → pipeline "logs/a"`,
     ]);
   });
 
   it("reports only the cycles, not the pipelines hanging off them", () => {
-    const result = plan(`
-receivers:
-  detections:
-exporters:
-  debug:
-  metrics_only:
-connectors:
-  fake:
-  fake/2:
-service:
-  pipelines:
-    logs/entry:
-      receivers: [detections]
-      exporters: [fake]
-    logs/loop:
-      receivers: [fake, fake/2]
-      exporters: [fake/2, fake]
-    metrics:
-      receivers: [fake]
-      exporters: [metrics_only]
-`);
+    const pipelines = `
+logs/entry:
+  receivers: [detections]
+  exporters: [fake]
+logs/loop:
+  receivers: [fake, fake/2]
+  exporters: [fake/2, fake]
+metrics:
+  receivers: [fake]
+  exporters: [metrics_only]
+`;
+    const result = plan(withPipelines(pipelines));
+    const at = lineOf(pipelines, "  pipelines:");
     // logs/loop feeds itself through both connectors: two cycles, each reported once.
     expect(result.errors).toEqual([
-      '11:3 service.pipelines: cycle detected: pipeline "logs/loop" → connector "fake/2" → pipeline "logs/loop"',
-      '11:3 service.pipelines: cycle detected: pipeline "logs/loop" → connector "fake" → pipeline "logs/loop"',
+      `${at}:3 service.pipelines: cycle detected: pipeline "logs/loop" → connector "fake/2" → pipeline "logs/loop"`,
+      `${at}:3 service.pipelines: cycle detected: pipeline "logs/loop" → connector "fake" → pipeline "logs/loop"`,
     ]);
   });
 });

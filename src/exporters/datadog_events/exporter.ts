@@ -8,9 +8,9 @@ import type { Signal } from "../../pdata/signal.js";
 import { AuthFailureReporter } from "../datadog_logs/auth.js";
 import { DatadogHttpClient, errorForResponse, isAuthStatus } from "../datadog_logs/http.js";
 import { apiUrl } from "../datadog_logs/site.js";
+import { RateLimiter } from "../internal/rate-limit.js";
 import type { DatadogEventsConfig } from "./config.js";
 import { type DatadogEvent, EventEncoder } from "./encode.js";
-import { RateLimiter } from "./rate-limit.js";
 
 const DROP_LOG_INTERVAL_MS = 60_000;
 

@@ -62,29 +62,3 @@ export class Deduper {
     return ended;
   }
 }
-
-/** A token bucket: `perMinute` at once, refilled continuously, so a burst is capped. */
-export class RateLimiter {
-  private tokens: number;
-  private last: number;
-
-  constructor(
-    private readonly perMinute: number,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.tokens = perMinute;
-    this.last = now();
-  }
-
-  tryTake(): boolean {
-    const now = this.now();
-    this.tokens = Math.min(
-      this.perMinute,
-      this.tokens + ((now - this.last) * this.perMinute) / 60_000,
-    );
-    this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}

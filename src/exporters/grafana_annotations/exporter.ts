@@ -15,9 +15,10 @@ import type { LogBatch, LogRecord } from "../../pdata/logs.js";
 import type { Signal } from "../../pdata/signal.js";
 import { compileTemplate, type Template } from "../datadog_events/template.js";
 import { errorForResponse, HttpClient } from "../internal/http.js";
+import { RateLimiter } from "../internal/rate-limit.js";
 import { detectionSeverityOf } from "../loki/line.js";
 import type { GrafanaAnnotationsConfig } from "./config.js";
-import { Deduper, RateLimiter, type Window } from "./dedup.js";
+import { Deduper, type Window } from "./dedup.js";
 import { type AnnotationRequest, countedText, recordTags, recordTimeMs } from "./encode.js";
 
 export interface AnnotationStats {

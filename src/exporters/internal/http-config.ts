@@ -42,6 +42,35 @@ export const tlsClientSchema = z
 
 export type TlsClientConfig = z.output<typeof tlsClientSchema>;
 
+/** A client certificate for mutual TLS: the fields, and the rule that they come together. */
+export const clientCertFields = {
+  cert_file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("PEM client certificate for mutual TLS (relative to the config file)"),
+  key_file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("PEM private key of cert_file (relative to the config file)"),
+};
+
+export const certWithKey = {
+  check: (t: { cert_file?: string; key_file?: string }) =>
+    (t.cert_file === undefined) === (t.key_file === undefined),
+  message: "set cert_file and key_file together",
+};
+
+/** confighttp's client TLS with a client certificate for mutual TLS. */
+export const tlsClientCertSchema = tlsClientSchema
+  .extend(clientCertFields)
+  .refine(certWithKey.check, { message: certWithKey.message })
+  .describe("TLS for https:// endpoints");
+
+/** What the HTTP client reads: server verification and, where allowed, a client certificate. */
+export type TlsClientCertConfig = TlsClientConfig & { cert_file?: string; key_file?: string };
+
 /** Header names the exporters set themselves; a user header must not silently replace them. */
 const RESERVED_HEADERS = new Set(["content-type", "content-encoding", "content-length", "host"]);
 

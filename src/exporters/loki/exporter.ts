@@ -1,14 +1,18 @@
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import type { Counter } from "@opentelemetry/api";
-import { VERSION } from "../../cli/version.js";
 import type { CreateContext, Exporter } from "../../component/component.js";
 import { combineErrors } from "../../component/errors.js";
 import { createNetworkExporter } from "../../exporterhelper/exporter.js";
 import type { Sender } from "../../exporterhelper/sender.js";
 import type { LogBatch, LogRecord } from "../../pdata/logs.js";
 import type { Signal } from "../../pdata/signal.js";
-import { errorForResponse, HttpClient, type HttpResponse } from "../internal/http.js";
+import {
+  errorForResponse,
+  type HttpClient,
+  type HttpResponse,
+  httpClientFor,
+} from "../internal/http.js";
 import { snappyCompress } from "../internal/snappy.js";
 import type { LokiConfig } from "./config.js";
 import {
@@ -161,13 +165,7 @@ export class LokiSender implements Sender<LogBatch> {
 }
 
 export function createLokiSender(ctx: CreateContext, config: LokiConfig) {
-  const client = new HttpClient({
-    auth: config.auth,
-    headers: config.headers,
-    tls: config.tls,
-    userAgent: `Tripline/${VERSION}`,
-    configDir: ctx.configDir,
-  });
+  const client = httpClientFor(ctx, config);
   return { sender: new LokiSender(ctx, config, client), client };
 }
 

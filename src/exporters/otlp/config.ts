@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { hostPort } from "../../config/endpoint.js";
 import { exporterHelperFields } from "../../exporterhelper/config.js";
+import { certWithKey, clientCertFields } from "../internal/http-config.js";
 import { temporalityFields } from "../internal/temporality.js";
 
 const tlsSchema = z
@@ -20,20 +21,9 @@ const tlsSchema = z
       .min(1)
       .optional()
       .describe("PEM CA bundle that signs the server certificate (relative to the config file)"),
-    cert_file: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("PEM client certificate for mutual TLS (relative to the config file)"),
-    key_file: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("PEM private key of cert_file (relative to the config file)"),
+    ...clientCertFields,
   })
-  .refine((t) => (t.cert_file === undefined) === (t.key_file === undefined), {
-    message: "set cert_file and key_file together",
-  })
+  .refine(certWithKey.check, { message: certWithKey.message })
   .refine((t) => !t.insecure || (!t.ca_file && !t.cert_file && !t.insecure_skip_verify), {
     message: "insecure: true turns TLS off; ca_file, cert_file and insecure_skip_verify need TLS",
   })

@@ -1,5 +1,3 @@
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import {
   type ChannelCredentials,
   Client,
@@ -23,6 +21,7 @@ import {
   encodeMetricsProto,
 } from "../../pdata/otlp-proto.js";
 import type { Signal } from "../../pdata/signal.js";
+import { readPem } from "../internal/http.js";
 import { PartialSuccessReporter } from "../internal/otlp-partial.js";
 import { convertMetricsBefore } from "../internal/temporality.js";
 import type { OtlpGrpcExporterConfig } from "./config.js";
@@ -65,15 +64,9 @@ export function errorForStatus(what: string, error: ServiceError): Error {
   return new PermanentError(message);
 }
 
-async function readPem(configDir: string, option: string, file: string | undefined) {
-  if (file === undefined) return null;
-  const resolved = path.resolve(configDir, file);
-  try {
-    return await readFile(resolved);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
-    throw new Error(`tls.${option}: cannot read ${resolved} (${code})`);
-  }
+/** grpc-js takes null for a file that is not configured. */
+function readPemOrNull(configDir: string, option: string, file: string | undefined) {
+  return file === undefined ? Promise.resolve(null) : readPem(configDir, option, file);
 }
 
 async function channelCredentials(
@@ -83,9 +76,9 @@ async function channelCredentials(
   const tls = config.tls;
   if (tls.insecure) return credentials.createInsecure();
   return credentials.createSsl(
-    await readPem(configDir, "ca_file", tls.ca_file),
-    await readPem(configDir, "key_file", tls.key_file),
-    await readPem(configDir, "cert_file", tls.cert_file),
+    await readPemOrNull(configDir, "ca_file", tls.ca_file),
+    await readPemOrNull(configDir, "key_file", tls.key_file),
+    await readPemOrNull(configDir, "cert_file", tls.cert_file),
     { rejectUnauthorized: !tls.insecure_skip_verify },
   );
 }

@@ -1,30 +1,14 @@
 import { z } from "zod";
 import { exporterHelperFields } from "../../exporterhelper/config.js";
 import { DATADOG_SITES } from "../datadog_logs/site.js";
-import { headersSchema, httpUrl, tlsClientSchema } from "../internal/http-config.js";
+import { headersSchema, httpUrl, tlsClientCertSchema } from "../internal/http-config.js";
 import { temporalityFields } from "../internal/temporality.js";
 
 export const PRESETS = ["datadog", "grafana_cloud", "loki", "alloy"] as const;
 export type Preset = (typeof PRESETS)[number];
 
-/** confighttp's client TLS with a client certificate for mutual TLS. */
-export const tlsWithClientCertSchema = tlsClientSchema
-  .extend({
-    cert_file: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("PEM client certificate for mutual TLS (relative to the config file)"),
-    key_file: z
-      .string()
-      .min(1)
-      .optional()
-      .describe("PEM private key of cert_file (relative to the config file)"),
-  })
-  .refine((t) => (t.cert_file === undefined) === (t.key_file === undefined), {
-    message: "set cert_file and key_file together",
-  })
-  .describe("TLS for https:// endpoints");
+/** confighttp's client TLS with a client certificate for mutual TLS (shared with others). */
+export const tlsWithClientCertSchema = tlsClientCertSchema;
 
 /** Options that belong to one preset, and the preset they belong to. */
 const PRESET_OPTIONS: Record<string, Preset> = {

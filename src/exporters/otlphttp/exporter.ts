@@ -8,12 +8,17 @@ import type { Sender } from "../../exporterhelper/sender.js";
 import type { LogBatch } from "../../pdata/logs.js";
 import type { MetricBatch } from "../../pdata/metrics.js";
 import type { Signal } from "../../pdata/signal.js";
-import { describeBody, parseRetryAfter } from "../internal/http.js";
+import {
+  describeBody,
+  firstHeader,
+  HttpClient,
+  type HttpResponse,
+  parseRetryAfter,
+} from "../internal/http.js";
 import { PartialSuccessReporter } from "../internal/otlp-partial.js";
 import { convertMetricsBefore } from "../internal/temporality.js";
 import type { OtlpHttpConfig } from "./config.js";
 import { CONTENT_TYPE, decodePartialSuccess, encodeRequest, statusMessage } from "./encode.js";
-import { type BinaryResponse, OtlpHttpClient } from "./http.js";
 import { resolveTargets, type Targets } from "./presets.js";
 
 const gzipAsync = promisify(gzip);
@@ -21,18 +26,13 @@ const gzipAsync = promisify(gzip);
 /** The only statuses the OTLP spec lets a client retry; everything else is the data's fault. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 
-function header(response: BinaryResponse, name: string): string | undefined {
-  const value = response.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 /** Sends one batch of one signal as one Export*ServiceRequest. */
 export class OtlpHttpSender implements Sender<LogBatch | MetricBatch> {
   constructor(
     private readonly ctx: CreateContext,
     private readonly config: OtlpHttpConfig,
     private readonly url: string,
-    private readonly client: OtlpHttpClient,
+    private readonly client: HttpClient,
     private readonly partial: PartialSuccessReporter,
   ) {}
 
@@ -44,8 +44,12 @@ export class OtlpHttpSender implements Sender<LogBatch | MetricBatch> {
     const body = compressed ? await gzipAsync(encoded) : encoded;
     const headers: Record<string, string> = { "content-type": CONTENT_TYPE[encoding] };
     if (compressed) headers["content-encoding"] = "gzip";
-    const response = await this.client.post(this.url, body, headers, abort);
-    const contentType = header(response, "content-type");
+    const response: HttpResponse<Buffer> = await this.client.requestBytes("POST", this.url, {
+      body,
+      headers,
+      signal: abort,
+    });
+    const contentType = firstHeader(response, "content-type");
     if (response.status >= 200 && response.status < 300) {
       let partial: ReturnType<typeof decodePartialSuccess>;
       try {
@@ -75,7 +79,7 @@ export class OtlpHttpSender implements Sender<LogBatch | MetricBatch> {
 export interface OtlpHttpParts {
   targets: Targets;
   senders: { [S in Signal]?: OtlpHttpSender };
-  client: OtlpHttpClient;
+  client: HttpClient;
   partial: PartialSuccessReporter;
 }
 
@@ -104,11 +108,12 @@ export function buildOtlpHttp(
       `${ctx.id}: Datadog's OTLP logs intake takes protobuf only; remove encoding: json`,
     );
   }
-  const client = new OtlpHttpClient(
-    { "user-agent": `tripline/${VERSION}`, ...config.headers, ...targets.headers },
-    config.tls,
-    ctx.configDir,
-  );
+  const client = new HttpClient({
+    headers: { ...config.headers, ...targets.headers },
+    tls: config.tls,
+    userAgent: `tripline/${VERSION}`,
+    configDir: ctx.configDir,
+  });
   const partial = new PartialSuccessReporter(ctx);
   const senders: OtlpHttpParts["senders"] = {};
   for (const signal of signals) {

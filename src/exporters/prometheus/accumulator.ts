@@ -1,9 +1,13 @@
 /**
- * Metric state per Prometheus series. Prometheus wants cumulative values, so delta sums and
- * histograms are added up here (like the Collector's deltatocumulative processor), cumulative
- * input replaces the state (a new start time or a smaller value is a reset), and gauges keep
- * their latest value. Shared by the scrape exporter (which renders the state) and remote write
- * (which sends the values each batch produced).
+ * Metric state per Prometheus series, rendered by each scrape. Prometheus wants cumulative
+ * values, so delta sums and histograms are added up here (like the Collector's
+ * deltatocumulative processor), cumulative input replaces the state (a new start time or a
+ * smaller value is a reset), and gauges keep their latest value.
+ *
+ * The deltas are added per Prometheus series (name and labels), not per OTel series as in the
+ * shared converter (src/pdata/temporality.ts): scope and non-identifying resource attributes
+ * are not labels, so several OTel series can feed one Prometheus series, and their deltas must
+ * add up into one counter rather than each keep a cumulative value of its own.
  */
 import type {
   HistogramDataPoint,

@@ -20,23 +20,31 @@ export const resourceToTelemetrySchema = z
   .prefault({})
   .describe("promote resource attributes to metric labels (instead of only target_info)");
 
+/** Naming options both Prometheus exporters take, with the same meaning. */
+export const namespaceOption = z
+  .string()
+  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "expected a metric name prefix such as tripline")
+  .optional()
+  .describe("prefix of every metric name, joined with _");
+
+/** const_labels (scrape) and external_labels (remote write). */
+export const seriesLabelsOption = staticLabelsSchema
+  .default({})
+  .describe("labels added to every series (a series' own label of the same name wins)");
+
+export const metricSuffixesOption = z
+  .boolean()
+  .default(true)
+  .describe("append the unit (_seconds, _bytes…) and _total for counters, like the Collector");
+
 export const prometheusConfigSchema = z
   .strictObject({
     endpoint: hostPort
       .default("localhost:8889")
       .describe('address the scrape endpoint listens on ("host:port"); serves /metrics'),
-    namespace: z
-      .string()
-      .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "expected a metric name prefix such as tripline")
-      .optional()
-      .describe("prefix of every metric name, joined with _"),
-    const_labels: staticLabelsSchema
-      .default({})
-      .describe("labels added to every series (a series' own label of the same name wins)"),
-    add_metric_suffixes: z
-      .boolean()
-      .default(true)
-      .describe("append the unit (_seconds, _bytes…) and _total for counters, like the Collector"),
+    namespace: namespaceOption,
+    const_labels: seriesLabelsOption,
+    add_metric_suffixes: metricSuffixesOption,
     resource_to_telemetry_conversion: resourceToTelemetrySchema,
     metric_expiration: duration
       .prefault("5m")

@@ -2,7 +2,12 @@ import { z } from "zod";
 import { duration } from "../../config/duration.js";
 import { exporterHelperFields } from "../../exporterhelper/config.js";
 import { authSchema, headersSchema, httpUrl, tlsClientSchema } from "../internal/http-config.js";
-import { resourceToTelemetrySchema, staticLabelsSchema } from "../prometheus/config.js";
+import {
+  metricSuffixesOption,
+  namespaceOption,
+  resourceToTelemetrySchema,
+  seriesLabelsOption,
+} from "../prometheus/config.js";
 
 /**
  * Remote write must keep the samples of a series in order (Prometheus refuses an older sample
@@ -35,18 +40,9 @@ export const prometheusRemoteWriteConfigSchema = z
     headers: headersSchema,
     auth: authSchema.optional(),
     tls: tlsClientSchema.optional(),
-    namespace: z
-      .string()
-      .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "expected a metric name prefix such as tripline")
-      .optional()
-      .describe("prefix of every metric name, joined with _"),
-    external_labels: staticLabelsSchema
-      .default({})
-      .describe("labels added to every series (a series' own label of the same name wins)"),
-    add_metric_suffixes: z
-      .boolean()
-      .default(true)
-      .describe("append the unit (_seconds, _bytes…) and _total for counters, like the Collector"),
+    namespace: namespaceOption,
+    external_labels: seriesLabelsOption,
+    add_metric_suffixes: metricSuffixesOption,
     resource_to_telemetry_conversion: resourceToTelemetrySchema,
     target_info: z
       .strictObject({

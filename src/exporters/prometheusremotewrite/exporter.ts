@@ -1,4 +1,3 @@
-import { VERSION } from "../../cli/version.js";
 import type {
   Consumer,
   CreateContext,
@@ -11,7 +10,8 @@ import type { Sender } from "../../exporterhelper/sender.js";
 import type { MetricBatch } from "../../pdata/metrics.js";
 import type { Resource } from "../../pdata/resource.js";
 import type { Signal } from "../../pdata/signal.js";
-import { errorForResponse, HttpClient } from "../internal/http.js";
+import { DeltaToCumulative } from "../../pdata/temporality.js";
+import { errorForResponse, type HttpClient, httpClientFor } from "../internal/http.js";
 import { snappyCompress } from "../internal/snappy.js";
 import {
   type Labels,
@@ -21,7 +21,6 @@ import {
   targetInfoLabels,
 } from "../prometheus/index.js";
 import type { PrometheusRemoteWriteConfig } from "./config.js";
-import { DeltaToCumulative } from "./cumulative.js";
 import {
   type Identify,
   packRequests,
@@ -106,33 +105,45 @@ export class RemoteWriteSender implements Sender<MetricBatch> {
 
 /**
  * The network exporter behind a delta → cumulative step: conversion happens once, as the batch
- * is accepted, so what the queue holds (and retries resend) is already cumulative.
+ * is accepted, so what the queue holds (and retries resend) is already cumulative. A batch the
+ * queue refuses has its conversion undone, so the sender's resend adds up the same way.
  */
 class PrometheusRemoteWriteExporter implements Exporter {
   readonly countsOwnTelemetry = true;
   readonly consumers: SignalConsumers;
-  private readonly cumulative = new DeltaToCumulative();
+  private readonly cumulative: DeltaToCumulative;
 
   constructor(
     private readonly ctx: CreateContext,
-    private readonly config: PrometheusRemoteWriteConfig,
+    config: PrometheusRemoteWriteConfig,
     private readonly inner: NetworkExporter,
   ) {
+    // No series limit (remote write has no max_series option): metric_expiration bounds state.
+    this.cumulative = new DeltaToCumulative({
+      maxSeries: Number.POSITIVE_INFINITY,
+      maxStalenessMs: config.metric_expiration,
+    });
     const next = inner.consumers.metrics as Consumer<MetricBatch>;
     this.consumers = { metrics: { consume: (batch: MetricBatch) => this.consume(next, batch) } };
   }
 
-  private consume(next: Consumer<MetricBatch>, batch: MetricBatch): Promise<void> {
-    this.cumulative.expire(this.config.metric_expiration);
-    const { batch: converted, dropped } = this.cumulative.convert(batch);
+  private async consume(next: Consumer<MetricBatch>, batch: MetricBatch): Promise<void> {
+    const before = this.cumulative.stats.dropped;
+    const { batch: converted, undo } = this.cumulative.convertWithUndo(batch);
+    const dropped = this.cumulative.stats.dropped - before;
     if (dropped > 0) {
       this.ctx.logger.warn(
         { exporter: this.ctx.id, points: dropped },
         "delta points not newer than the series' last delta were dropped (they would count twice)",
       );
     }
-    if (converted.length === 0) return Promise.resolve();
-    return next.consume(converted);
+    if (converted.length === 0) return;
+    try {
+      await next.consume(converted);
+    } catch (error) {
+      undo();
+      throw error;
+    }
   }
 
   start(host: Host): Promise<void> {
@@ -149,13 +160,7 @@ export function createPrometheusRemoteWriteExporter(
   config: PrometheusRemoteWriteConfig,
   signals: readonly Signal[],
 ): Exporter {
-  const client = new HttpClient({
-    auth: config.auth,
-    headers: config.headers,
-    tls: config.tls,
-    userAgent: `Tripline/${VERSION}`,
-    configDir: ctx.configDir,
-  });
+  const client = httpClientFor(ctx, config);
   const inner = createNetworkExporter({
     ctx,
     config,

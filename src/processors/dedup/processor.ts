@@ -2,8 +2,9 @@ import type { Consumer, Host, Processor, ProcessorContext } from "../../componen
 import { RetryableError } from "../../component/errors.js";
 import { cloneLogRecord, type LogBatch, type LogRecord } from "../../pdata/logs.js";
 import type { ProcessorTelemetry } from "../../telemetry/telemetry.js";
+import { forwardOrUndo, overLimit, touch } from "../internal/keyed-state.js";
 import { recordKey } from "../internal/record-key.js";
-import { SummaryEmitter } from "../internal/summary-emitter.js";
+import { type SummaryEmitter, summaryEmitterFor } from "../internal/summary-emitter.js";
 import { seenAt } from "../internal/timestamp.js";
 import type { DedupConfig } from "./config.js";
 import { dedupSummary } from "./summary.js";
@@ -52,14 +53,7 @@ export class DedupProcessor implements Processor<LogBatch> {
     private readonly clock: () => number = Date.now,
   ) {
     this.telemetry = ctx.telemetry.processor(ctx.id, ctx.pipeline, ctx.signal);
-    this.emitter = new SummaryEmitter(
-      ctx.id,
-      next,
-      ctx.logger,
-      this.telemetry,
-      ctx.telemetry.meter,
-      config.max_keys,
-    );
+    this.emitter = summaryEmitterFor(ctx, next, this.telemetry, config.max_keys);
     // One sweep for all keys; a window closes at most one tick late.
     const tick = Math.max(10, Math.min(1000, config.interval / 10));
     this.timer = setInterval(() => this.sweep(), tick).unref();
@@ -105,8 +99,7 @@ export class DedupProcessor implements Processor<LogBatch> {
       changes.set(window, change);
       window.count++;
       window.lastSeen = maxBig(window.lastSeen, seenAt(record));
-      this.windows.delete(key);
-      this.windows.set(key, window);
+      touch(this.windows, key, window);
       if (window.forwarded) {
         change.folded++;
       } else {
@@ -118,13 +111,7 @@ export class DedupProcessor implements Processor<LogBatch> {
     }
     this.emitter.send(summaries);
     this.telemetry.outgoing(forward.length);
-    if (forward.length === 0) return;
-    try {
-      await this.next.consume(forward);
-    } catch (error) {
-      this.undo(changes);
-      throw error;
-    }
+    await forwardOrUndo(this.next, forward, () => this.undo(changes));
   }
 
   async shutdown(): Promise<void> {
@@ -168,10 +155,8 @@ export class DedupProcessor implements Processor<LogBatch> {
     this.windows.set(key, window);
     this.queue.push(window);
     this.compact();
-    if (this.windows.size > this.config.max_keys) {
-      const [, oldest] = this.windows.entries().next().value!;
-      this.close(oldest, summaries);
-    }
+    const oldest = overLimit(this.windows, this.config.max_keys);
+    if (oldest) this.close(oldest, summaries);
     return window;
   }
 

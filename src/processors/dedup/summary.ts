@@ -1,9 +1,15 @@
 import type { LogRecord } from "../../pdata/logs.js";
-import { nanosToIso } from "../internal/timestamp.js";
+import { tallyRecord } from "../internal/keyed-state.js";
 
 export const COUNT_ATTRIBUTE = "detection.dedup.count";
 export const FIRST_SEEN_ATTRIBUTE = "detection.dedup.first_seen";
 export const LAST_SEEN_ATTRIBUTE = "detection.dedup.last_seen";
+
+const DEDUP_TALLY = {
+  count: COUNT_ATTRIBUTE,
+  first: FIRST_SEEN_ATTRIBUTE,
+  last: LAST_SEEN_ATTRIBUTE,
+};
 
 /** The record a closed window leaves behind: the first record with the tally added. */
 export function dedupSummary(
@@ -12,13 +18,5 @@ export function dedupSummary(
   firstSeen: bigint,
   lastSeen: bigint,
 ): LogRecord {
-  return {
-    ...first,
-    attributes: {
-      ...first.attributes,
-      [COUNT_ATTRIBUTE]: count,
-      [FIRST_SEEN_ATTRIBUTE]: nanosToIso(firstSeen),
-      [LAST_SEEN_ATTRIBUTE]: nanosToIso(lastSeen),
-    },
-  };
+  return tallyRecord(first, DEDUP_TALLY, count, firstSeen, lastSeen);
 }

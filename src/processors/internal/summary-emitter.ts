@@ -1,6 +1,6 @@
 import type { Counter, Meter } from "@opentelemetry/api";
 import type { Logger } from "pino";
-import type { Consumer } from "../../component/component.js";
+import type { Consumer, ProcessorContext } from "../../component/component.js";
 import { errorMessage, isRetryable } from "../../component/errors.js";
 import type { LogRecord } from "../../pdata/logs.js";
 import type { ProcessorTelemetry } from "../../telemetry/telemetry.js";
@@ -75,4 +75,14 @@ export class SummaryEmitter {
       "summary records dropped",
     );
   }
+}
+
+/** The emitter of a keyed processor, keeping at most one summary per key for a retry. */
+export function summaryEmitterFor(
+  ctx: ProcessorContext,
+  next: Consumer<unknown>,
+  telemetry: ProcessorTelemetry,
+  maxKeys: number,
+): SummaryEmitter {
+  return new SummaryEmitter(ctx.id, next, ctx.logger, telemetry, ctx.telemetry.meter, maxKeys);
 }

@@ -3,14 +3,21 @@ import type { Consumer, Host, Processor, ProcessorContext } from "../../componen
 import { RetryableError } from "../../component/errors.js";
 import { cloneLogRecord, type LogBatch, type LogRecord } from "../../pdata/logs.js";
 import type { ProcessorTelemetry } from "../../telemetry/telemetry.js";
+import { forwardOrUndo, overLimit, tallyRecord, touch } from "../internal/keyed-state.js";
 import { recordKey } from "../internal/record-key.js";
-import { SummaryEmitter } from "../internal/summary-emitter.js";
-import { nanosToIso, seenAt } from "../internal/timestamp.js";
+import { type SummaryEmitter, summaryEmitterFor } from "../internal/summary-emitter.js";
+import { seenAt } from "../internal/timestamp.js";
 import type { ThrottleConfig } from "./config.js";
 
 export const DROPPED_ATTRIBUTE = "detection.throttle.dropped";
 export const FIRST_DROPPED_ATTRIBUTE = "detection.throttle.first_dropped";
 export const LAST_DROPPED_ATTRIBUTE = "detection.throttle.last_dropped";
+
+const THROTTLE_TALLY = {
+  count: DROPPED_ATTRIBUTE,
+  first: FIRST_DROPPED_ATTRIBUTE,
+  last: LAST_DROPPED_ATTRIBUTE,
+};
 
 /** A key's token bucket, and what it dropped since the last summary. */
 interface Bucket {
@@ -55,14 +62,7 @@ export class ThrottleProcessor implements Processor<LogBatch> {
     private readonly clock: () => number = () => performance.now(),
   ) {
     this.telemetry = ctx.telemetry.processor(ctx.id, ctx.pipeline, ctx.signal);
-    this.emitter = new SummaryEmitter(
-      ctx.id,
-      next,
-      ctx.logger,
-      this.telemetry,
-      ctx.telemetry.meter,
-      config.max_keys,
-    );
+    this.emitter = summaryEmitterFor(ctx, next, this.telemetry, config.max_keys);
     this.throttled = ctx.telemetry.meter.createCounter("tripline_processor_throttled_log_records", {
       description: "Log records dropped by a throttle processor because a key was over its rate.",
     });
@@ -105,13 +105,7 @@ export class ThrottleProcessor implements Processor<LogBatch> {
     if (dropped > 0) this.throttled.add(dropped, { processor: this.ctx.id });
     this.emitter.send(evicted);
     this.telemetry.outgoing(forward.length);
-    if (forward.length === 0) return;
-    try {
-      await this.next.consume(forward);
-    } catch (error) {
-      this.undo(changes);
-      throw error;
-    }
+    await forwardOrUndo(this.next, forward, () => this.undo(changes));
   }
 
   async shutdown(): Promise<void> {
@@ -139,8 +133,7 @@ export class ThrottleProcessor implements Processor<LogBatch> {
   private bucket(key: string, now: number, evicted: LogRecord[]): Bucket {
     let bucket = this.buckets.get(key);
     if (bucket) {
-      this.buckets.delete(key);
-      this.buckets.set(key, bucket);
+      touch(this.buckets, key, bucket);
       bucket.tokens = this.refill(bucket, now);
       bucket.refilled = now;
       return bucket;
@@ -154,9 +147,9 @@ export class ThrottleProcessor implements Processor<LogBatch> {
       lastDropped: 0n,
     };
     this.buckets.set(key, bucket);
-    if (this.buckets.size > this.config.max_keys) {
-      const [oldestKey, oldest] = this.buckets.entries().next().value!;
-      this.buckets.delete(oldestKey);
+    const oldest = overLimit(this.buckets, this.config.max_keys);
+    if (oldest) {
+      this.buckets.delete(oldest.key);
       this.summarise(oldest, evicted);
     }
     return bucket;
@@ -182,15 +175,15 @@ export class ThrottleProcessor implements Processor<LogBatch> {
   private summarise(bucket: Bucket, out: LogRecord[]): void {
     this.pending.delete(bucket);
     if (bucket.dropped > 0 && bucket.sample) {
-      out.push({
-        ...bucket.sample,
-        attributes: {
-          ...bucket.sample.attributes,
-          [DROPPED_ATTRIBUTE]: bucket.dropped,
-          [FIRST_DROPPED_ATTRIBUTE]: nanosToIso(bucket.firstDropped),
-          [LAST_DROPPED_ATTRIBUTE]: nanosToIso(bucket.lastDropped),
-        },
-      });
+      out.push(
+        tallyRecord(
+          bucket.sample,
+          THROTTLE_TALLY,
+          bucket.dropped,
+          bucket.firstDropped,
+          bucket.lastDropped,
+        ),
+      );
     }
     bucket.dropped = 0;
     bucket.sample = undefined;

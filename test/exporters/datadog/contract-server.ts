@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { gunzipSync, inflateSync } from "node:zlib";
+import { readBody, type Scripted, ScriptedServer } from "../scripted-server.js";
 
 /**
  * A local Datadog that enforces the documented contract (wire-contracts.md §1, and the v1
@@ -16,11 +16,7 @@ import { gunzipSync, inflateSync } from "node:zlib";
  */
 export const LIMITS = { requestBytes: 5_000_000, entries: 1000, entryBytes: 1_000_000 } as const;
 
-export interface Scripted {
-  status: number;
-  headers?: Record<string, string>;
-  body?: string;
-}
+export type { Scripted };
 
 export interface RecordedRequest {
   method: string;
@@ -33,7 +29,7 @@ export interface RecordedRequest {
   status: number;
 }
 
-export class DatadogContractServer {
+export class DatadogContractServer extends ScriptedServer {
   readonly requests: RecordedRequest[] = [];
   /** Every log the intake accepted, in arrival order. */
   readonly logs: Record<string, unknown>[] = [];
@@ -41,40 +37,13 @@ export class DatadogContractServer {
   readonly events: Record<string, unknown>[] = [];
   /** Logs over 1 MB that the intake would have truncated. */
   oversized = 0;
-  private readonly script: Scripted[] = [];
-  private server: Server | undefined;
-  url = "";
 
-  constructor(readonly apiKey = "test-api-key-0123456789abcdef") {}
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
-        res.writeHead(500).end(String(error));
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    const { port } = this.server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}`;
-    return this;
+  constructor(readonly apiKey = "test-api-key-0123456789abcdef") {
+    super();
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  /** Queues answers for the next requests, in order. */
-  respondWith(...answers: Scripted[]): void {
-    this.script.push(...answers);
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks);
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
     const path = (req.url ?? "/").split("?")[0]!;
     const record: RecordedRequest = {
       method: req.method ?? "",

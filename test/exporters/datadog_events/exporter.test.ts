@@ -1,38 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PermanentError, RetryableError } from "../../../src/component/errors.js";
 import { datadogEventsConfigSchema } from "../../../src/exporters/datadog_events/config.js";
 import { createDatadogEventsSender } from "../../../src/exporters/datadog_events/exporter.js";
 import { datadogEventsFactory } from "../../../src/exporters/datadog_events/factory.js";
 import type { LogRecord } from "../../../src/pdata/logs.js";
 import { noopHost } from "../../helpers/context.js";
-import { DatadogContractServer } from "../datadog/contract-server.js";
 import {
   execlaveTrace,
   falcoAlert,
   observedContext,
   operantDetection,
 } from "../datadog/helpers.js";
+import { intakeConfig, intakePerTest, rejection } from "../datadog/intake.js";
 
-let server: DatadogContractServer;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeEach(async () => {
-  server = await new DatadogContractServer().start();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-  await server.stop();
-});
+const intake = intakePerTest();
 
 function config(overrides: Record<string, unknown> = {}) {
-  return datadogEventsConfigSchema.parse({
-    api_key: server.apiKey,
-    endpoint: server.url,
-    sending_queue: { enabled: false },
-    retry_on_failure: { enabled: false },
-    circuit_breaker: { enabled: false },
-    ...overrides,
-  });
+  return intakeConfig(datadogEventsConfigSchema, intake.server, overrides);
 }
 
 /** The Sender alone, with a clock the test moves. */
@@ -40,7 +24,7 @@ function sender(overrides: Record<string, unknown> = {}) {
   const observed = observedContext("datadog_events");
   const clock = { ms: 0 };
   const built = createDatadogEventsSender(observed.ctx, config(overrides), () => clock.ms);
-  cleanups.push(built.close);
+  intake.cleanups.push(built.close);
   const send = (batch: LogRecord[]) => built.sender.send(batch, "logs", AbortSignal.timeout(5000));
   return { ...observed, send, clock };
 }
@@ -49,15 +33,6 @@ function withSeverity(severity: string): LogRecord {
   const record = operantDetection();
   record.attributes = { ...record.attributes, "detection.severity": severity };
   return record;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("datadog_events exporter", () => {
@@ -69,15 +44,15 @@ describe("datadog_events exporter", () => {
       ["logs"],
     );
     await exporter.start(noopHost);
-    cleanups.push(() => exporter.shutdown());
+    intake.cleanups.push(() => exporter.shutdown());
     await exporter.consumers.logs!.consume([falcoAlert(), operantDetection()]);
 
-    expect(server.requests.map((r) => [r.method, r.path, r.status])).toEqual([
+    expect(intake.server.requests.map((r) => [r.method, r.path, r.status])).toEqual([
       ["POST", "/api/v1/events", 202],
       ["POST", "/api/v1/events", 202],
     ]);
-    expect(server.requests[0]!.headers["dd-api-key"]).toBe(server.apiKey);
-    expect(server.events[0]).toEqual({
+    expect(intake.server.requests[0]!.headers["dd-api-key"]).toBe(intake.server.apiKey);
+    expect(intake.server.events[0]).toEqual({
       title: "critical runtime_threat observed on unknown",
       text:
         "Shell spawned in a container with an attached terminal (user=root k8s.pod=web-7f9c)\n\n" +
@@ -96,7 +71,7 @@ describe("datadog_events exporter", () => {
       host: "node-3",
       source_type_name: "tripline",
     });
-    expect(server.events[1]).toMatchObject({
+    expect(intake.server.events[1]).toMatchObject({
       title: "high data_exfiltration blocked on billing-agent",
       aggregation_key: "data_exfiltration/billing-agent",
       date_happened: 1_795_165_200,
@@ -112,7 +87,7 @@ describe("datadog_events exporter", () => {
   ])("sends severity %s as alert_type %s", async (severity, alertType) => {
     const { send } = sender();
     await send([withSeverity(severity)]);
-    expect(server.events[0]!.alert_type).toBe(alertType);
+    expect(intake.server.events[0]!.alert_type).toBe(alertType);
   });
 
   it("uses configured templates and cuts text and aggregation key to Datadog's limits", async () => {
@@ -125,7 +100,7 @@ describe("datadog_events exporter", () => {
     const record = operantDetection();
     record.attributes = { ...record.attributes, pad: "x".repeat(5000) };
     await send([record]);
-    const event = server.events[0]!;
+    const event = intake.server.events[0]!;
     expect(event.title).toBe("data_exfiltration on billing-agent-svc");
     expect(event.priority).toBe("low");
     expect((event.text as string).length).toBe(4000);
@@ -136,11 +111,11 @@ describe("datadog_events exporter", () => {
     const { send, clock, counter, logs } = sender({ max_events_per_minute: 3 });
     const records = () => Array.from({ length: 5 }, () => execlaveTrace());
     await send(records());
-    expect(server.events).toHaveLength(3);
+    expect(intake.server.events).toHaveLength(3);
 
     clock.ms = 20_000; // one token back (3 per minute)
     await send(records());
-    expect(server.events).toHaveLength(4);
+    expect(intake.server.events).toHaveLength(4);
 
     const dropped = await counter("tripline_exporter_rate_limited_log_records", {
       exporter: "datadog_events",
@@ -157,12 +132,12 @@ describe("datadog_events exporter", () => {
     // The next line sums every drop since the first: 1 more of the first batch, 4 of the
     // second, and the drop that triggered it (2 tokens came back in 41 s).
     expect(warnings[1]!.dropped).toBe(1 + 4 + 1);
-    expect(server.events).toHaveLength(6);
+    expect(intake.server.events).toHaveLength(6);
   });
 
   it("treats 429 as retryable with Retry-After and 400 as permanent", async () => {
     const { send } = sender();
-    server.respondWith({ status: 429, headers: { "retry-after": "12" } }, { status: 400 });
+    intake.server.respondWith({ status: 429, headers: { "retry-after": "12" } }, { status: 400 });
     const retry = (await rejection(send([operantDetection()]))) as RetryableError;
     expect(retry).toBeInstanceOf(RetryableError);
     expect(retry.retryAfterMs).toBe(12_000);

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PermanentError, RetryableError } from "../../../src/component/errors.js";
 import { check } from "../../../src/exporters/datadog_logs/check.js";
 import { datadogLogsConfigSchema } from "../../../src/exporters/datadog_logs/config.js";
@@ -13,31 +13,12 @@ import {
   observedContext,
   operantDetection,
 } from "../datadog/helpers.js";
+import { intakeConfig, intakePerTest, rejection } from "../datadog/intake.js";
 
-let server: DatadogContractServer;
-const cleanups: (() => Promise<unknown>)[] = [];
+const intake = intakePerTest();
 
-beforeEach(async () => {
-  server = await new DatadogContractServer().start();
-});
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-  await server.stop();
-});
-
-/**
- * The delivery layer's queue and retries are off, so `consume` resolves once Datadog answered
- * and a refusal reaches the caller at once.
- */
 function config(overrides: Record<string, unknown> = {}) {
-  return datadogLogsConfigSchema.parse({
-    api_key: server.apiKey,
-    endpoint: server.url,
-    sending_queue: { enabled: false },
-    retry_on_failure: { enabled: false },
-    circuit_breaker: { enabled: false },
-    ...overrides,
-  });
+  return intakeConfig(datadogLogsConfigSchema, intake.server, overrides);
 }
 
 /** An exporter built by its factory and started, as the service does it. */
@@ -45,7 +26,7 @@ async function startExporter(overrides: Record<string, unknown> = {}) {
   const observed = observedContext("datadog_logs");
   const exporter = datadogLogsFactory.create(observed.ctx, config(overrides), ["logs"]);
   await exporter.start(noopHost);
-  cleanups.push(() => exporter.shutdown());
+  intake.cleanups.push(() => exporter.shutdown());
   return {
     ...observed,
     exporter,
@@ -57,7 +38,7 @@ async function startExporter(overrides: Record<string, unknown> = {}) {
 function sender(overrides: Record<string, unknown> = {}) {
   const observed = observedContext("datadog_logs/eu");
   const built = createDatadogLogsSender(observed.ctx, config(overrides));
-  cleanups.push(built.close);
+  intake.cleanups.push(built.close);
   const send = (batch: LogRecord[]) => built.sender.send(batch, "logs", AbortSignal.timeout(5000));
   return { ...observed, send };
 }
@@ -70,38 +51,29 @@ function detections(n: number, pad = 0): LogRecord[] {
   });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
-
 describe("datadog_logs exporter on the wire", () => {
   it("posts gzip JSON with the key header and Datadog's reserved attributes", async () => {
     const { consume } = await startExporter();
     await consume([operantDetection(), execlaveTrace(), falcoAlert()]);
 
-    expect(server.requests).toHaveLength(1);
-    const request = server.requests[0]!;
+    expect(intake.server.requests).toHaveLength(1);
+    const request = intake.server.requests[0]!;
     expect(request).toMatchObject({ method: "POST", path: "/api/v2/logs", status: 202 });
     expect(request.headers["content-type"]).toBe("application/json");
     expect(request.headers["content-encoding"]).toBe("gzip");
-    expect(request.headers["dd-api-key"]).toBe(server.apiKey);
+    expect(request.headers["dd-api-key"]).toBe(intake.server.apiKey);
     expect(request.wireBytes).toBeLessThan(request.bodyBytes);
 
-    expect(server.logs.map((l) => [l.ddsource, l.status])).toEqual([
+    expect(intake.server.logs.map((l) => [l.ddsource, l.status])).toEqual([
       ["operant", "error"],
       ["execlave", "error"],
       ["falco", "critical"],
     ]);
-    expect(server.logs[1]).toMatchObject({
+    expect(intake.server.logs[1]).toMatchObject({
       "execlave.status": "policy_blocked",
       agent_id: "support-bot",
     });
-    expect(server.logs[2]).toMatchObject({
+    expect(intake.server.logs[2]).toMatchObject({
       "dd.trace_id": "15161849952847513100",
       hostname: "node-3",
     });
@@ -110,17 +82,17 @@ describe("datadog_logs exporter on the wire", () => {
   it("sends identity bodies when compression is none", async () => {
     const { consume } = await startExporter({ compression: "none" });
     await consume([operantDetection()]);
-    expect(server.requests[0]!.headers["content-encoding"]).toBeUndefined();
-    expect(server.requests[0]!.wireBytes).toBe(server.requests[0]!.bodyBytes);
-    expect(server.logs).toHaveLength(1);
+    expect(intake.server.requests[0]!.headers["content-encoding"]).toBeUndefined();
+    expect(intake.server.requests[0]!.wireBytes).toBe(intake.server.requests[0]!.bodyBytes);
+    expect(intake.server.logs).toHaveLength(1);
   });
 
   it("splits a large batch at 1000 logs per request", async () => {
     const { consume } = await startExporter();
     await consume(detections(2500));
-    expect(server.requests.map((r) => r.status)).toEqual([202, 202, 202]);
-    expect(server.logs).toHaveLength(2500);
-    expect(server.logs.map((l) => l["detection.id"])).toEqual(
+    expect(intake.server.requests.map((r) => r.status)).toEqual([202, 202, 202]);
+    expect(intake.server.logs).toHaveLength(2500);
+    expect(intake.server.logs.map((l) => l["detection.id"])).toEqual(
       Array.from({ length: 2500 }, (_, i) => `d-${i}`),
     );
   });
@@ -128,12 +100,12 @@ describe("datadog_logs exporter on the wire", () => {
   it("splits on max_batch_bytes, measured uncompressed", async () => {
     const { consume } = await startExporter({ max_batch_bytes: 20_000, max_entry_bytes: 10_000 });
     await consume(detections(30, 1500));
-    expect(server.requests.length).toBeGreaterThan(2);
-    for (const request of server.requests) {
+    expect(intake.server.requests.length).toBeGreaterThan(2);
+    for (const request of intake.server.requests) {
       expect(request.status).toBe(202);
       expect(request.bodyBytes).toBeLessThanOrEqual(20_000);
     }
-    expect(server.logs).toHaveLength(30);
+    expect(intake.server.logs).toHaveLength(30);
   });
 
   it("truncates a log over 1 MB instead of losing it, and says so", async () => {
@@ -142,15 +114,15 @@ describe("datadog_logs exporter on the wire", () => {
     big.attributes = { ...big.attributes, "evidence.dump": "z".repeat(1_500_000) };
     await consume([big, operantDetection()]);
 
-    expect(server.oversized).toBe(0);
-    expect(server.logs).toHaveLength(2);
-    expect(server.logs[0]).toMatchObject({
+    expect(intake.server.oversized).toBe(0);
+    expect(intake.server.logs).toHaveLength(2);
+    expect(intake.server.logs[0]).toMatchObject({
       "tripline.truncated": true,
       "tripline.dropped_attributes": ["evidence.dump"],
       "detection.id": "71dfd7ad-912f-4ee8-a284-fd2d7008dda6",
       message: "data_exfiltration blocked on agent billing-agent",
     });
-    expect(server.logs[1]!["tripline.truncated"]).toBeUndefined();
+    expect(intake.server.logs[1]!["tripline.truncated"]).toBeUndefined();
     expect(logs().some((l) => l.level === 40 && l.truncated === 1)).toBe(true);
   });
 });
@@ -163,7 +135,7 @@ describe("datadog_logs sender errors", () => {
     [408, {}, undefined],
   ])("treats HTTP %i as retryable (Retry-After → retryAfterMs)", async (status, headers, ms) => {
     const { send } = sender();
-    server.respondWith({ status, headers });
+    intake.server.respondWith({ status, headers });
     const error = await rejection(send([operantDetection()]));
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as RetryableError).retryAfterMs).toBe(ms);
@@ -173,7 +145,7 @@ describe("datadog_logs sender errors", () => {
   it("reads a Retry-After HTTP date", async () => {
     const { send } = sender();
     const at = new Date(Date.now() + 60_000).toUTCString();
-    server.respondWith({ status: 429, headers: { "retry-after": at } });
+    intake.server.respondWith({ status: 429, headers: { "retry-after": at } });
     const error = (await rejection(send([operantDetection()]))) as RetryableError;
     expect(error.retryAfterMs).toBeGreaterThan(50_000);
     expect(error.retryAfterMs).toBeLessThanOrEqual(60_000);
@@ -181,7 +153,7 @@ describe("datadog_logs sender errors", () => {
 
   it("treats HTTP 400 as permanent and reports Datadog's reason", async () => {
     const { send } = sender();
-    server.respondWith({ status: 400, body: '{"errors":["Malformed payload"]}' });
+    intake.server.respondWith({ status: 400, body: '{"errors":["Malformed payload"]}' });
     const error = await rejection(send([operantDetection()]));
     expect(error).toBeInstanceOf(PermanentError);
     expect(error.message).toContain("Malformed payload");
@@ -189,40 +161,40 @@ describe("datadog_logs sender errors", () => {
 
   it("treats an unreachable intake as retryable", async () => {
     const { send } = sender();
-    await server.stop();
+    await intake.server.stop();
     const error = await rejection(send([operantDetection()]));
     expect(error).toBeInstanceOf(RetryableError);
   });
 
   it("resends a 413 request as two halves until each is accepted", async () => {
     const { send } = sender();
-    server.respondWith({ status: 413 }, { status: 413 });
+    intake.server.respondWith({ status: 413 }, { status: 413 });
     await send(detections(10));
     // 10 → 413; 5 → 413; then 3 and 2 accepted; then the other 5 accepted.
-    expect(server.requests.map((r) => r.status)).toEqual([413, 413, 202, 202, 202]);
-    expect(server.logs.map((l) => l["detection.id"])).toEqual(
+    expect(intake.server.requests.map((r) => r.status)).toEqual([413, 413, 202, 202, 202]);
+    expect(intake.server.logs.map((l) => l["detection.id"])).toEqual(
       Array.from({ length: 10 }, (_, i) => `d-${i}`),
     );
   });
 
   it("gives up on 413 for a single log with a permanent error", async () => {
     const { send } = sender();
-    server.respondWith({ status: 413 });
+    intake.server.respondWith({ status: 413 });
     const error = await rejection(send([operantDetection()]));
     expect(error).toBeInstanceOf(PermanentError);
   });
 
   it("keeps sending the other requests when one is refused, then reports the refusal", async () => {
     const { send } = sender({ max_batch_entries: 2 });
-    server.respondWith({ status: 400 });
+    intake.server.respondWith({ status: 400 });
     const error = await rejection(send(detections(6)));
     expect(error).toBeInstanceOf(PermanentError);
-    expect(server.logs.map((l) => l["detection.id"])).toEqual(["d-2", "d-3", "d-4", "d-5"]);
+    expect(intake.server.logs.map((l) => l["detection.id"])).toEqual(["d-2", "d-3", "d-4", "d-5"]);
   });
 
   it("is retryable when a refusal and a transient failure mix", async () => {
     const { send } = sender({ max_batch_entries: 1 });
-    server.respondWith({ status: 400 }, { status: 503, headers: { "retry-after": "3" } });
+    intake.server.respondWith({ status: 400 }, { status: 503, headers: { "retry-after": "3" } });
     const error = (await rejection(send(detections(3)))) as RetryableError;
     expect(error).toBeInstanceOf(RetryableError);
     expect(error.retryAfterMs).toBe(3000);
@@ -237,8 +209,8 @@ describe("datadog_logs sender errors", () => {
       const observed = observedContext("datadog_logs/eu");
       const cfg = config({ site: "datadoghq.eu", api_key: key ?? "placeholder" });
       const built = createDatadogLogsSender(observed.ctx, cfg);
-      cleanups.push(built.close);
-      if (key === undefined) server.respondWith({ status: 401 }, { status: 401 });
+      intake.cleanups.push(built.close);
+      if (key === undefined) intake.server.respondWith({ status: 401 }, { status: 401 });
       for (let i = 0; i < 2; i++) {
         const error = await rejection(
           built.sender.send([operantDetection()], "logs", AbortSignal.timeout(5000)),
@@ -261,8 +233,8 @@ describe("datadog_logs sender errors", () => {
 describe("api_key secrecy", () => {
   it("never writes the key to the logs, whatever happens", async () => {
     const secret = "dd0123456789abcdefSECRET";
-    await server.stop();
-    server = await new DatadogContractServer(secret).start();
+    await intake.server.stop();
+    intake.server = await new DatadogContractServer(secret).start();
     const { consume, lines, exporter } = await startExporter({
       api_key: secret,
       check_on_start: true,
@@ -270,7 +242,7 @@ describe("api_key secrecy", () => {
     const big = operantDetection();
     big.attributes = { ...big.attributes, blob: "b".repeat(1_200_000) };
     await consume([big]);
-    server.respondWith({ status: 413 }, { status: 403 }, { status: 429 }, { status: 400 });
+    intake.server.respondWith({ status: 413 }, { status: 403 }, { status: 429 }, { status: 400 });
     await consume(detections(4)).catch(() => {});
     await consume(detections(1)).catch(() => {});
     await consume(detections(1)).catch(() => {});
@@ -284,12 +256,12 @@ describe("check", () => {
   it("is ok when the site validates the key", async () => {
     const result = await check(config());
     expect(result.ok).toBe(true);
-    expect(server.requests[0]).toMatchObject({
+    expect(intake.server.requests[0]).toMatchObject({
       method: "GET",
       path: "/api/v1/validate",
       status: 200,
     });
-    expect(server.requests[0]!.headers["dd-api-key"]).toBe(server.apiKey);
+    expect(intake.server.requests[0]!.headers["dd-api-key"]).toBe(intake.server.apiKey);
   });
 
   it("fails with the site in the detail when the key is refused", async () => {
@@ -302,7 +274,7 @@ describe("check", () => {
 
   it("fails without blaming the key when Datadog cannot be reached", async () => {
     const cfg = config();
-    await server.stop();
+    await intake.server.stop();
     const result = await check(cfg);
     expect(result.ok).toBe(false);
     expect(result.keyRefused).toBeUndefined();
@@ -316,12 +288,12 @@ describe("check", () => {
       config({ api_key: "wrong", check_on_start: true }),
       ["logs"],
     );
-    cleanups.push(() => exporter.shutdown());
+    intake.cleanups.push(() => exporter.shutdown());
     await expect(exporter.start(noopHost)).rejects.toThrow(/check api_key for site datadoghq.com/);
   });
 
   it("does not call the API at start unless asked", async () => {
     await startExporter({ api_key: "wrong" });
-    expect(server.requests).toHaveLength(0);
+    expect(intake.server.requests).toHaveLength(0);
   });
 });

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { readBody, ScriptedServer } from "../scripted-server.js";
 
 /**
  * A local Grafana annotations API (wire-contracts.md §5): POST /api/annotations with a Bearer
@@ -19,7 +19,7 @@ export interface Annotation {
   panelId?: number;
 }
 
-export class GrafanaContractServer {
+export class GrafanaContractServer extends ScriptedServer {
   readonly annotations = new Map<number, Annotation>();
   readonly requests: {
     method: string;
@@ -27,39 +27,14 @@ export class GrafanaContractServer {
     status: number;
     headers: IncomingMessage["headers"];
   }[] = [];
-  private readonly script: { status: number; headers?: Record<string, string>; body?: string }[] =
-    [];
-  private server: Server | undefined;
   private nextId = 1;
-  url = "";
 
-  constructor(readonly token = "glsa_test_token_0123456789") {}
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => res.writeHead(500).end(String(error)));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
+  constructor(readonly token = "glsa_test_token_0123456789") {
+    super();
   }
 
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  respondWith(
-    ...answers: { status: number; headers?: Record<string, string>; body?: string }[]
-  ): void {
-    this.script.push(...answers);
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
     const path = (req.url ?? "/").split("?")[0]!;
     const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       this.requests.push({ method: req.method ?? "", path, status, headers: req.headers });
@@ -83,7 +58,7 @@ export class GrafanaContractServer {
     if (auth !== `Bearer ${this.token}`) return answer(403, { message: "invalid API key" });
     let body: Record<string, unknown>;
     try {
-      body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
+      body = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
     } catch {
       return answer(400, { message: "bad request data" });
     }

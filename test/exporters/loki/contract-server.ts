@@ -1,8 +1,8 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import protobuf from "protobufjs";
+import { readBody, type Scripted, ScriptedServer } from "../scripted-server.js";
 
 /**
  * A local Loki push endpoint that enforces the documented contract (wire-contracts.md §3), so
@@ -76,11 +76,7 @@ export interface RecordedPush {
   streams: ReceivedStream[];
 }
 
-export interface Scripted {
-  status: number;
-  headers?: Record<string, string>;
-  body?: string;
-}
+export type { Scripted };
 
 class Refusal extends Error {
   constructor(
@@ -108,13 +104,12 @@ export function parseSelector(text: string): Record<string, string> {
   return labels;
 }
 
-export class LokiContractServer {
+export class LokiContractServer extends ScriptedServer {
   readonly pushes: RecordedPush[] = [];
-  private readonly script: Scripted[] = [];
-  private server: Server | undefined;
-  url = "";
 
-  constructor(readonly options: { tenant?: string; authorization?: string } = {}) {}
+  constructor(readonly options: { tenant?: string; authorization?: string } = {}) {
+    super();
+  }
 
   /** Every accepted entry, by stream selector. */
   get streams(): ReceivedStream[] {
@@ -125,30 +120,8 @@ export class LokiContractServer {
     return this.streams.flatMap((s) => s.entries.map((e) => ({ ...e, labels: s.labels })));
   }
 
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => res.writeHead(500).end(String(error)));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  respondWith(...answers: Scripted[]): void {
-    this.script.push(...answers);
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks);
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
     const scripted = this.script.shift();
     if (scripted) {
       res.writeHead(scripted.status, scripted.headers).end(scripted.body ?? "");

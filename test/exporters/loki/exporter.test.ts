@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Exporter } from "../../../src/component/component.js";
 import { PermanentError, RetryableError } from "../../../src/component/errors.js";
 import { lokiConfigSchema } from "../../../src/exporters/loki/config.js";
-import { createLokiSender } from "../../../src/exporters/loki/exporter.js";
+import { createLokiSender, type LokiSender } from "../../../src/exporters/loki/exporter.js";
 import { lokiFactory } from "../../../src/exporters/loki/factory.js";
 import type { LogRecord } from "../../../src/pdata/logs.js";
 import type { Resource } from "../../../src/pdata/resource.js";
@@ -77,6 +77,28 @@ describe("loki exporter against the Loki contract server", () => {
     exporter = lokiFactory.create(testContext("loki"), config, ["logs"]);
     await exporter.start(noopHost);
     return exporter.consumers.logs!;
+  }
+
+  /** A Sender alone for the server's tenant and credentials, open while `use` runs. */
+  async function withSender(
+    options: Record<string, unknown>,
+    use: (sender: LokiSender) => Promise<void>,
+  ): Promise<void> {
+    const { sender, client } = createLokiSender(
+      testContext("loki"),
+      lokiConfigSchema.parse({
+        endpoint: loki.url,
+        tenant_id: "team-a",
+        auth: { basic: { username: "user", password: "s3cret" } },
+        ...options,
+      }),
+    );
+    await client.open();
+    try {
+      await use(sender);
+    } finally {
+      await client.close();
+    }
   }
 
   it.each(["protobuf", "json"] as const)(
@@ -178,17 +200,7 @@ describe("loki exporter against the Loki contract server", () => {
   });
 
   it("folds label sets beyond max_streams into the overflow stream, labels kept as metadata", async () => {
-    const { sender, client } = createLokiSender(
-      testContext("loki"),
-      lokiConfigSchema.parse({
-        endpoint: loki.url,
-        tenant_id: "team-a",
-        auth: { basic: { username: "user", password: "s3cret" } },
-        max_streams: 2,
-      }),
-    );
-    await client.open();
-    try {
+    await withSender({ max_streams: 2 }, async (sender) => {
       const categories = ["a", "b", "c", "a", "d"];
       await sender.send(
         categories.map((c, i) => detection(i, {}, { "detection.category": c })),
@@ -212,23 +224,11 @@ describe("loki exporter against the Loki contract server", () => {
       expect(overflow.entries.map((e) => e.metadata.category)).toEqual(["c", "d"]);
       expect(overflow.entries[0]!.metadata.service_name).toBe("support-bot");
       expect(sender.stats.overflowRecords).toBe(2);
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   it("truncates a line over max_line_size instead of having the push refused", async () => {
-    const { sender, client } = createLokiSender(
-      testContext("loki"),
-      lokiConfigSchema.parse({
-        endpoint: loki.url,
-        tenant_id: "team-a",
-        auth: { basic: { username: "user", password: "s3cret" } },
-        line_format: "body",
-      }),
-    );
-    await client.open();
-    try {
+    await withSender({ line_format: "body" }, async (sender) => {
       const huge = "é".repeat(LOKI.maxLineBytes);
       await sender.send(
         [detection(1, { body: huge }), detection(2)],
@@ -242,9 +242,7 @@ describe("loki exporter against the Loki contract server", () => {
       expect(first!.metadata.tripline_truncated).toBe("true");
       expect(second!.metadata.tripline_truncated).toBeUndefined();
       expect(sender.stats.truncatedLines).toBe(1);
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   it("splits a batch into pushes of at most max_request_bytes, losing nothing", async () => {

@@ -74,6 +74,17 @@ describe("prometheusremotewrite exporter", () => {
     expect(receiver.value({ __name__: "detections_total", ...high, ...id })).toBe(4);
   });
 
+  it("a batch refused downstream converts to the same values when it is sent again", async () => {
+    const m = await start();
+    receiver.respondWith({ status: 503 });
+    const batch = [detections(res, "delta", [point(high, 4, ms(1_000), ms(2_000))])];
+    await expect(m.consume(batch)).rejects.toThrow(RetryableError);
+    // Without the undo the resend would look like a duplicate delta and be dropped.
+    await m.consume(batch);
+    expect(receiver.requests.map((r) => r.status)).toEqual([503, 204]);
+    expect(receiver.value({ __name__: "detections_total", ...high, ...id })).toBe(4);
+  });
+
   it("writes histograms as _bucket{le}, _sum, _count, and target_info", async () => {
     const m = await start({ external_labels: { region: "eu" } });
     await m.consume([

@@ -1,7 +1,7 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
 import protobuf from "protobufjs";
+import { readBody, ScriptedServer } from "../scripted-server.js";
 
 /**
  * A remote write 1.0 receiver that checks what the spec requires (wire-contracts.md §4):
@@ -30,7 +30,7 @@ export interface Series {
   samples: { value: number; timestamp: number }[];
 }
 
-export class RemoteWriteReceiver {
+export class RemoteWriteReceiver extends ScriptedServer {
   readonly requests: {
     headers: IncomingMessage["headers"];
     status: number;
@@ -38,9 +38,7 @@ export class RemoteWriteReceiver {
     series: Series[];
     bytes: number;
   }[] = [];
-  private readonly script: { status: number; headers?: Record<string, string> }[] = [];
-  private server: Server | undefined;
-  url = "";
+  protected override readonly urlPath = "/api/v1/write";
 
   get series(): Series[] {
     return this.requests.filter((r) => r.status === 204).flatMap((r) => r.series);
@@ -55,78 +53,61 @@ export class RemoteWriteReceiver {
     return matches.flatMap((s) => s.samples).at(-1)?.value;
   }
 
-  respondWith(...answers: { status: number; headers?: Record<string, string> }[]): void {
-    this.script.push(...answers);
-  }
-
-  async start(): Promise<this> {
-    this.server = createServer(async (req, res) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const scripted = this.script.shift();
-      if (scripted) {
-        this.requests.push({ headers: req.headers, status: scripted.status, series: [], bytes: 0 });
-        res.writeHead(scripted.status, scripted.headers).end("scripted");
-        return;
-      }
-      const entry = {
-        headers: req.headers,
-        status: 204,
-        series: [] as Series[],
-        bytes: 0,
-        error: undefined as string | undefined,
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const scripted = this.script.shift();
+    if (scripted) {
+      this.requests.push({ headers: req.headers, status: scripted.status, series: [], bytes: 0 });
+      res.writeHead(scripted.status, scripted.headers).end("scripted");
+      return;
+    }
+    const entry = {
+      headers: req.headers,
+      status: 204,
+      series: [] as Series[],
+      bytes: 0,
+      error: undefined as string | undefined,
+    };
+    try {
+      if (req.method !== "POST") throw new Error("method must be POST");
+      if (req.headers["content-encoding"] !== "snappy")
+        throw new Error("Content-Encoding must be snappy");
+      if (req.headers["content-type"] !== "application/x-protobuf")
+        throw new Error("bad Content-Type");
+      if (req.headers["x-prometheus-remote-write-version"] !== "0.1.0")
+        throw new Error("bad version header");
+      if (!req.headers["user-agent"]) throw new Error("User-Agent required");
+      const raw = snappy.uncompress(body);
+      entry.bytes = raw.length;
+      const message = WriteRequest.toObject(WriteRequest.decode(raw), {
+        longs: Number,
+        defaults: true,
+      }) as {
+        timeseries: {
+          labels: { name: string; value: string }[];
+          samples: { value: number; timestamp: number }[];
+        }[];
       };
-      try {
-        if (req.method !== "POST") throw new Error("method must be POST");
-        if (req.headers["content-encoding"] !== "snappy")
-          throw new Error("Content-Encoding must be snappy");
-        if (req.headers["content-type"] !== "application/x-protobuf")
-          throw new Error("bad Content-Type");
-        if (req.headers["x-prometheus-remote-write-version"] !== "0.1.0")
-          throw new Error("bad version header");
-        if (!req.headers["user-agent"]) throw new Error("User-Agent required");
-        const raw = snappy.uncompress(Buffer.concat(chunks));
-        entry.bytes = raw.length;
-        const message = WriteRequest.toObject(WriteRequest.decode(raw), {
-          longs: Number,
-          defaults: true,
-        }) as {
-          timeseries: {
-            labels: { name: string; value: string }[];
-            samples: { value: number; timestamp: number }[];
-          }[];
-        };
-        for (const ts of message.timeseries) {
-          const names = ts.labels.map((l) => l.name);
-          if (!names.includes("__name__")) throw new Error("series without __name__");
-          const sorted = [...names].sort();
-          if (names.some((n, i) => n !== sorted[i] || (i > 0 && n === names[i - 1]))) {
-            throw new Error(`labels not sorted or repeated: ${names.join(",")}`);
-          }
-          if (ts.samples.some((s, i) => i > 0 && s.timestamp < ts.samples[i - 1]!.timestamp)) {
-            throw new Error("samples out of order");
-          }
-          entry.series.push({
-            labels: Object.fromEntries(ts.labels.map((l) => [l.name, l.value])),
-            samples: ts.samples,
-          });
+      for (const ts of message.timeseries) {
+        const names = ts.labels.map((l) => l.name);
+        if (!names.includes("__name__")) throw new Error("series without __name__");
+        const sorted = [...names].sort();
+        if (names.some((n, i) => n !== sorted[i] || (i > 0 && n === names[i - 1]))) {
+          throw new Error(`labels not sorted or repeated: ${names.join(",")}`);
         }
-      } catch (error) {
-        entry.status = 400;
-        entry.error = String(error);
+        if (ts.samples.some((s, i) => i > 0 && s.timestamp < ts.samples[i - 1]!.timestamp)) {
+          throw new Error("samples out of order");
+        }
+        entry.series.push({
+          labels: Object.fromEntries(ts.labels.map((l) => [l.name, l.value])),
+          samples: ts.samples,
+        });
       }
-      this.requests.push(entry);
-      res.writeHead(entry.status).end(entry.error ?? "");
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/v1/write`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    } catch (error) {
+      entry.status = 400;
+      entry.error = String(error);
+    }
+    this.requests.push(entry);
+    res.writeHead(entry.status).end(entry.error ?? "");
   }
 }

@@ -7,20 +7,7 @@ import { dedupFactory } from "../../../src/processors/dedup/factory.js";
 import { DedupProcessor } from "../../../src/processors/dedup/processor.js";
 import { processorContext } from "../../helpers/context.js";
 import { logRecord } from "../../helpers/records.js";
-
-/** Accepts at once, or fails the next sends with the queued errors. */
-class Sink implements Consumer<unknown> {
-  readonly batches: LogRecord[][] = [];
-  readonly failures: Error[] = [];
-  async consume(batch: unknown): Promise<void> {
-    const failure = this.failures.shift();
-    if (failure) throw failure;
-    this.batches.push(batch as LogRecord[]);
-  }
-  get records(): LogRecord[] {
-    return this.batches.flat();
-  }
-}
+import { Sink } from "../internal/sink.js";
 
 function setup(config: Record<string, unknown> = {}, sink = new Sink()) {
   const ctx = processorContext("dedup");

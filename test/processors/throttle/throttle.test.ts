@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Consumer } from "../../../src/component/component.js";
 import { RetryableError } from "../../../src/component/errors.js";
 import type { LogRecord } from "../../../src/pdata/logs.js";
 import { throttleConfigSchema } from "../../../src/processors/throttle/config.js";
@@ -7,18 +6,10 @@ import { throttleFactory } from "../../../src/processors/throttle/factory.js";
 import { ThrottleProcessor } from "../../../src/processors/throttle/processor.js";
 import { processorContext } from "../../helpers/context.js";
 import { logRecord } from "../../helpers/records.js";
+import { Sink as RecordingSink } from "../internal/sink.js";
 
-class Sink implements Consumer<unknown> {
-  readonly batches: LogRecord[][] = [];
-  readonly failures: Error[] = [];
-  async consume(batch: unknown): Promise<void> {
-    const failure = this.failures.shift();
-    if (failure) throw failure;
-    this.batches.push(batch as LogRecord[]);
-  }
-  get records(): LogRecord[] {
-    return this.batches.flat();
-  }
+/** Tells the throttle's summaries from the records it let through. */
+class Sink extends RecordingSink {
   get summaries(): LogRecord[] {
     return this.records.filter((r) => r.attributes["detection.throttle.dropped"] !== undefined);
   }

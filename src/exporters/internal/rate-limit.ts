@@ -1,6 +1,7 @@
 /**
- * A token bucket: up to `perMinute` events at once, refilled continuously at `perMinute` per
- * minute, so a burst is capped and a steady trickle is never refused.
+ * A token bucket: up to `perMinute` at once, refilled continuously at `perMinute` per minute,
+ * so a burst is capped and a steady trickle is never refused. Shared by the exporters that
+ * send one request per record worth it (Datadog events, Grafana annotations).
  */
 export class RateLimiter {
   private tokens: number;
@@ -8,6 +9,7 @@ export class RateLimiter {
 
   constructor(
     private readonly perMinute: number,
+    /** Milliseconds; a monotonic clock unless the caller (a test) passes its own. */
     private readonly now: () => number = () => performance.now(),
   ) {
     this.tokens = perMinute;

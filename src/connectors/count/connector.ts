@@ -5,8 +5,7 @@ import type {
   Host,
   SignalConsumers,
 } from "../../component/component.js";
-import { errorMessage, PermanentError, RetryableError } from "../../component/errors.js";
-import { type Condition, compileCondition, OttlRuntimeError } from "../../expr/index.js";
+import { type Condition, compileCondition, guarded } from "../../expr/index.js";
 import { type LogBatch, type LogRecord, nowNanos } from "../../pdata/logs.js";
 import type { Metric, MetricBatch, NumberDataPoint } from "../../pdata/metrics.js";
 import type { Resource, Scope } from "../../pdata/resource.js";
@@ -140,29 +139,15 @@ export class CountConnector implements Connector, Consumer<LogBatch> {
 
   private matches(def: Definition, record: LogRecord): boolean {
     if (def.conditions.length === 0) return true;
-    for (const condition of def.conditions) {
-      try {
-        if (condition.test(record)) return true;
-      } catch (error) {
-        if (!(error instanceof OttlRuntimeError)) {
-          throw new RetryableError(`${this.ctx.id}: ${errorMessage(error)}`, undefined, {
-            cause: error,
-          });
-        }
-        if (this.config.error_mode === "propagate") {
-          throw new PermanentError(
-            `${this.ctx.id}: metric "${def.name}" condition \`${condition.source}\` failed: ${error.message}`,
-            { cause: error },
-          );
-        }
-        if (this.config.error_mode === "ignore") {
-          this.ctx.logger.warn(
-            { metric: def.name, condition: condition.source, err: error.message },
-            "count condition failed; not matched",
-          );
-        }
-      }
-    }
-    return false;
+    const guard = { id: this.ctx.id, logger: this.ctx.logger, mode: this.config.error_mode };
+    return def.conditions.some((condition) =>
+      guarded(
+        guard,
+        `metric "${def.name}" condition \`${condition.source}\``,
+        () => condition.test(record),
+        false,
+        { metric: def.name, condition: condition.source },
+      ),
+    );
   }
 }

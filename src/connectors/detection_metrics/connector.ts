@@ -6,8 +6,8 @@ import type {
   Host,
   SignalConsumers,
 } from "../../component/component.js";
-import { errorMessage, PermanentError, RetryableError } from "../../component/errors.js";
-import { OttlRuntimeError } from "../../expr/index.js";
+import { errorMessage, RetryableError } from "../../component/errors.js";
+import { type Guard, guarded } from "../../expr/index.js";
 import { type LogBatch, nowNanos } from "../../pdata/logs.js";
 import type { Metric, MetricBatch } from "../../pdata/metrics.js";
 import type { Scope } from "../../pdata/resource.js";
@@ -31,6 +31,7 @@ export class DetectionMetricsConnector implements Connector, Consumer<LogBatch> 
   private readonly next: Consumer<MetricBatch>;
   private readonly overflowCounter: Counter;
   private readonly skippedCounter: Counter;
+  private readonly guard: Guard;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private closed = false;
@@ -43,6 +44,7 @@ export class DetectionMetricsConnector implements Connector, Consumer<LogBatch> 
     if (!next.metrics) throw new Error(`${ctx.id}: no metrics pipeline receives from it`);
     this.next = next.metrics;
     this.measures = buildMeasures(config);
+    this.guard = { id: ctx.id, logger: ctx.logger, mode: config.error_mode };
     const meter = ctx.telemetry.meter;
     this.overflowCounter = meter.createCounter("tripline_connector_metric_overflow", {
       description: "Measurements folded into the otel.metric.overflow series (max_series reached).",
@@ -72,11 +74,18 @@ export class DetectionMetricsConnector implements Connector, Consumer<LogBatch> 
     const now = nowNanos();
     for (const record of batch) {
       for (const m of this.measures) {
-        let measurements: ReturnType<Measure["measure"]>;
-        try {
-          measurements = m.measure(record);
-        } catch (error) {
-          this.failed(m, error);
+        const name = m.instrument.spec.name;
+        const measurements = guarded(
+          this.guard,
+          `metric "${name}"`,
+          () => m.measure(record),
+          null,
+          {
+            metric: name,
+          },
+        );
+        if (measurements === null) {
+          this.skip(m, "error");
           continue;
         }
         for (const { value, extra } of measurements) {
@@ -141,23 +150,5 @@ export class DetectionMetricsConnector implements Connector, Consumer<LogBatch> 
 
   private skip(m: Measure, reason: SkipReason): void {
     this.skippedCounter.add(1, { connector: this.ctx.id, metric: m.instrument.spec.name, reason });
-  }
-
-  private failed(m: Measure, error: unknown): void {
-    if (!(error instanceof OttlRuntimeError)) {
-      throw new RetryableError(`${this.ctx.id}: ${errorMessage(error)}`, undefined, {
-        cause: error,
-      });
-    }
-    const name = m.instrument.spec.name;
-    if (this.config.error_mode === "propagate") {
-      throw new PermanentError(`${this.ctx.id}: metric "${name}": ${error.message}`, {
-        cause: error,
-      });
-    }
-    if (this.config.error_mode === "ignore") {
-      this.ctx.logger.warn({ metric: name, err: error.message }, "metric expression failed");
-    }
-    this.skip(m, "error");
   }
 }

@@ -5,13 +5,8 @@ import type {
   Host,
   SignalConsumers,
 } from "../../component/component.js";
-import {
-  combineErrors,
-  errorMessage,
-  PermanentError,
-  RetryableError,
-} from "../../component/errors.js";
-import { type Condition, compileCondition, OttlRuntimeError } from "../../expr/index.js";
+import { combineErrors } from "../../component/errors.js";
+import { type Condition, compileCondition, guarded } from "../../expr/index.js";
 import { cloneLogRecord, type LogBatch, type LogRecord } from "../../pdata/logs.js";
 import type { RoutingConfig } from "./config.js";
 import { routeCondition } from "./statement.js";
@@ -104,29 +99,9 @@ export class RoutingConnector implements Connector, Consumer<LogBatch> {
   }
 
   private matches(route: Route, record: LogRecord): boolean {
-    try {
-      return route.test(record);
-    } catch (error) {
-      if (!(error instanceof OttlRuntimeError)) {
-        throw new RetryableError(`${this.ctx.id}: ${errorMessage(error)}`, undefined, {
-          cause: error,
-        });
-      }
-      if (this.config.error_mode === "propagate") {
-        throw new PermanentError(
-          `${this.ctx.id}: route \`${route.source}\` failed: ${error.message}`,
-          {
-            cause: error,
-          },
-        );
-      }
-      if (this.config.error_mode === "ignore") {
-        this.ctx.logger.warn(
-          { route: route.source, err: error.message },
-          "route condition failed; not matched",
-        );
-      }
-      return false;
-    }
+    const guard = { id: this.ctx.id, logger: this.ctx.logger, mode: this.config.error_mode };
+    return guarded(guard, `route \`${route.source}\``, () => route.test(record), false, {
+      route: route.source,
+    });
   }
 }

@@ -1,6 +1,5 @@
 import type { Consumer, Host, Processor, ProcessorContext } from "../../component/component.js";
-import { errorMessage, PermanentError, RetryableError } from "../../component/errors.js";
-import { type Condition, compileCondition, OttlRuntimeError } from "../../expr/index.js";
+import { type Condition, compileCondition, guarded } from "../../expr/index.js";
 import type { LogBatch, LogRecord } from "../../pdata/logs.js";
 import type { ProcessorTelemetry } from "../../telemetry/telemetry.js";
 import type { FilterConfig } from "./config.js";
@@ -63,27 +62,15 @@ export class FilterProcessor implements Processor<LogBatch> {
 
   /** A condition that fails to evaluate counts as not matching, unless errors propagate. */
   private matches(condition: Compiled, record: LogRecord): boolean {
-    try {
-      return condition.test(record);
-    } catch (error) {
-      if (!(error instanceof OttlRuntimeError)) {
-        throw new RetryableError(`${this.ctx.id}: ${errorMessage(error)}`, undefined, {
-          cause: error,
-        });
-      }
-      if (this.config.error_mode === "propagate") {
-        throw new PermanentError(
-          `${this.ctx.id}: condition \`${condition.source}\` failed: ${error.message}`,
-          { cause: error },
-        );
-      }
-      if (this.config.error_mode === "ignore") {
-        this.ctx.logger.warn(
-          { condition: condition.source, err: error.message },
-          "condition failed; record kept",
-        );
-      }
-      return false;
-    }
+    const guard = { id: this.ctx.id, logger: this.ctx.logger, mode: this.config.error_mode };
+    return guarded(
+      guard,
+      `condition \`${condition.source}\``,
+      () => condition.test(record),
+      false,
+      {
+        condition: condition.source,
+      },
+    );
   }
 }

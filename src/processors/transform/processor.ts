@@ -1,11 +1,10 @@
 import type { Consumer, Host, Processor, ProcessorContext } from "../../component/component.js";
-import { errorMessage, PermanentError, RetryableError } from "../../component/errors.js";
 import {
   type CompiledStatement,
   type Condition,
   compileCondition,
   compileStatement,
-  OttlRuntimeError,
+  guarded,
 } from "../../expr/index.js";
 import type { ErrorMode } from "../../expr/schema.js";
 import type { LogBatch, LogRecord } from "../../pdata/logs.js";
@@ -118,23 +117,7 @@ export class TransformProcessor implements Processor<LogBatch> {
 
   /** Runs `fn`; a runtime error rejects the batch, or is logged and skipped, per error_mode. */
   private guard<T>(mode: ErrorMode, source: string, fn: () => T, fallback: T): T {
-    try {
-      return fn();
-    } catch (error) {
-      if (!(error instanceof OttlRuntimeError)) {
-        throw new RetryableError(`${this.ctx.id}: ${errorMessage(error)}`, undefined, {
-          cause: error,
-        });
-      }
-      if (mode === "propagate") {
-        throw new PermanentError(`${this.ctx.id}: \`${source}\` failed: ${error.message}`, {
-          cause: error,
-        });
-      }
-      if (mode === "ignore") {
-        this.ctx.logger.warn({ statement: source, err: error.message }, "OTTL failed; skipped");
-      }
-      return fallback;
-    }
+    const guard = { id: this.ctx.id, logger: this.ctx.logger, mode };
+    return guarded(guard, `\`${source}\``, fn, fallback, { statement: source });
   }
 }

@@ -18,7 +18,7 @@ const { DetectionMapper } = await import(`${dist}/processors/detection/mapper.js
 const { itemRecord } = await import(`${dist}/receivers/internal/records.js`);
 const { decodeBody } = await import(`${dist}/receivers/detections/decode.js`);
 const { compileCondition } = await import(`${dist}/expr/index.js`);
-const { encodeLogsProto } = await import(`${dist}/pdata/otlp-proto.js`);
+const { encodeLogsProto, decodeLogsProto } = await import(`${dist}/pdata/otlp-proto.js`);
 const { encodeLogsRequest } = await import(`${dist}/pdata/otlp-json.js`);
 const dd = await import(`${dist}/exporters/datadog_logs/encode.js`);
 const { DEFAULT_TAG_ATTRIBUTES } = await import(`${dist}/exporters/datadog_logs/config.js`);
@@ -41,6 +41,7 @@ const mapAll = (mapper, texts) =>
     return record;
   });
 const mapped = mapAll(operant, lines);
+const encoded = encodeLogsProto(mapped);
 const condition = compileCondition(
   'attributes["detection.severity"] == "high" or (attributes["detection.action"] == "blocked" and IsMatch(attributes["gen_ai.agent.id"], "^billing-.*"))',
 );
@@ -63,6 +64,7 @@ bench
     return n;
   })
   .add(`OTLP protobuf encode (${BATCH} records, otlp-proto.ts)`, () => encodeLogsProto(mapped))
+  .add(`OTLP protobuf decode (${BATCH} records, otlp-proto.ts)`, () => decodeLogsProto(encoded))
   .add(`OTLP JSON encode + stringify (${BATCH} records)`, () =>
     JSON.stringify(encodeLogsRequest(mapped), (_, v) => (typeof v === "bigint" ? v.toString() : v)),
   )

@@ -44,20 +44,60 @@ export interface PbScope {
   attributes?: PbKeyValue[];
 }
 
+/** 2^32, and the largest high half whose value (high·2^32 + low) is still exact as a number. */
+const TWO_32 = 4294967296;
+const SAFE_HIGH = 0x200000;
+
 export function uint64(value: LongLike | null | undefined): bigint {
   if (value === undefined || value === null) return 0n;
   if (typeof value === "number") return BigInt(value);
-  return (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
+  const high = value.high >>> 0;
+  const low = value.low >>> 0;
+  // Below 2^53 one conversion is enough; the bigint shift-and-or only where it is needed.
+  if (high < SAFE_HIGH) return BigInt(high * TWO_32 + low);
+  return (BigInt(high) << 32n) | BigInt(low);
 }
 
 export function int64(value: LongLike | null | undefined): bigint {
+  if (value !== undefined && value !== null && typeof value !== "number") {
+    const high = value.high | 0;
+    if (high >= -SAFE_HIGH && high < SAFE_HIGH) {
+      return BigInt(high * TWO_32 + (value.low >>> 0));
+    }
+  }
   return BigInt.asIntN(64, uint64(value));
+}
+
+/** An int64 as the data model keeps it: a number when safe, a bigint where one would round. */
+export function int64Value(value: LongLike | null | undefined): number | bigint {
+  if (value === undefined || value === null) return 0;
+  if (typeof value === "number") return Number.isSafeInteger(value) ? value : BigInt(value);
+  const high = value.high | 0;
+  if (high >= -SAFE_HIGH && high < SAFE_HIGH) {
+    const n = high * TWO_32 + (value.low >>> 0);
+    return Number.isSafeInteger(n) ? n : BigInt(n);
+  }
+  return int64(value);
 }
 
 /** The halves protobufjs' writer accepts for any 64-bit field, signed or not. */
 export function toLong(value: bigint): { low: number; high: number } {
   const bits = BigInt.asUintN(64, value);
   return { low: Number(bits & 0xffffffffn) | 0, high: Number(bits >> 32n) | 0 };
+}
+
+/**
+ * toLong for a safe integer, without BigInt: protobufjs' writer takes the same halves. The low
+ * half is the number modulo 2^32 (ToUint32 is exact below 2^53); the high half is the floor of
+ * the quotient, which for a negative number gives the two's complement bits.
+ */
+export function safeIntegerToLong(value: number): { low: number; high: number } {
+  return { low: value | 0, high: Math.floor(value / TWO_32) | 0 };
+}
+
+/** toLong for an integer held as a number, through BigInt only beyond 2^53. */
+export function numberToLong(value: number): { low: number; high: number } {
+  return Number.isSafeInteger(value) ? safeIntegerToLong(value) : toLong(BigInt(value));
 }
 
 /** Counts and other unsigned 64-bit values that the data model keeps as numbers. */
@@ -85,12 +125,9 @@ export function decodeAnyValue(value: PbAnyValue | null | undefined): AnyValue {
       return value.stringValue ?? "";
     case "boolValue":
       return value.boolValue ?? false;
-    case "intValue": {
-      const n = int64(value.intValue);
+    case "intValue":
       // Plain numbers are what processors expect; bigint only where a number would round.
-      const safe = n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER);
-      return safe ? Number(n) : n;
-    }
+      return int64Value(value.intValue);
     case "doubleValue":
       return value.doubleValue ?? 0;
     case "bytesValue":
@@ -150,7 +187,7 @@ export function encodeAnyValue(value: AnyValue | undefined): PbAnyValue {
     case "number":
       // The same rule as the OTLP/JSON encoder, so both wire formats agree on int vs double.
       return Number.isSafeInteger(value)
-        ? { intValue: toLong(BigInt(value)) }
+        ? { intValue: safeIntegerToLong(value) }
         : { doubleValue: value };
   }
   if (value instanceof Uint8Array) return { bytesValue: value };

@@ -22,6 +22,7 @@ import {
   int64,
   type LongLike,
   messageType,
+  numberToLong,
   type PbKeyValue,
   type PbResource,
   type PbScope,
@@ -205,7 +206,7 @@ function encodeNumberPoint(point: NumberDataPoint): PbNumberPoint {
     timeUnixNano: toLong(point.time),
     // The same int-vs-double rule as the OTLP/JSON encoder.
     ...(Number.isSafeInteger(point.value)
-      ? { asInt: toLong(BigInt(point.value)) }
+      ? { asInt: numberToLong(point.value) }
       : { asDouble: point.value }),
   };
 }
@@ -215,8 +216,8 @@ function encodeHistogramPoint(point: HistogramDataPoint): PbHistogramPoint {
     attributes: encodeAttributes(point.attributes),
     startTimeUnixNano: toLong(point.startTime),
     timeUnixNano: toLong(point.time),
-    count: toLong(BigInt(point.count)),
-    bucketCounts: point.bucketCounts.map((n) => toLong(BigInt(n))),
+    count: numberToLong(point.count),
+    bucketCounts: point.bucketCounts.map(numberToLong),
     explicitBounds: point.explicitBounds,
   };
   if (point.sum !== undefined) out.sum = point.sum;

@@ -50,6 +50,9 @@ function tagValue(value: AnyValue): string | undefined {
 
 /** Attribute values as JSON: numbers stay numbers (so Datadog can make measures of them). */
 export function toJson(value: AnyValue): unknown {
+  // Strings, booleans and finite numbers, nearly every attribute, pass as they are.
+  if (typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number" && Number.isFinite(value)) return value;
   if (typeof value === "bigint") {
     return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
       ? Number(value)
@@ -75,6 +78,22 @@ function lookup(record: LogRecord, name: string): AnyValue | undefined {
   return record.attributes[name] ?? record.resource.attributes[name] ?? undefined;
 }
 
+type TagEntries = [tag: string, names: readonly string[]][];
+const tagEntryCache = new WeakMap<LogEncodeOptions["tagAttributes"], TagEntries>();
+
+/** The tag map as a list, made once per map rather than once per record. */
+function tagEntries(tagAttributes: LogEncodeOptions["tagAttributes"]): TagEntries {
+  let entries = tagEntryCache.get(tagAttributes);
+  if (!entries) {
+    entries = Object.entries(tagAttributes).map(([tag, names]) => [
+      tag,
+      typeof names === "string" ? [names] : names,
+    ]);
+    tagEntryCache.set(tagAttributes, entries);
+  }
+  return entries;
+}
+
 /**
  * The static tags, then one `tag:value` per tag attribute present on the record or its
  * resource (the first present name of a list wins).
@@ -85,8 +104,8 @@ export function recordTags(
   tagAttributes: LogEncodeOptions["tagAttributes"],
 ): string[] {
   const out = [...tags];
-  for (const [tag, names] of Object.entries(tagAttributes)) {
-    for (const name of typeof names === "string" ? [names] : names) {
+  for (const [tag, names] of tagEntries(tagAttributes)) {
+    for (const name of names) {
       const value = lookup(record, name);
       const text = value === undefined ? undefined : tagValue(value);
       if (text !== undefined) {
@@ -137,7 +156,8 @@ export function toDatadogLog(record: LogRecord, options: LogEncodeOptions): Data
   if (record.severityText) log["otel.severity_text"] = record.severityText;
   if (record.severityNumber) log["otel.severity_number"] = record.severityNumber;
   if (record.eventName) log["otel.event_name"] = record.eventName;
-  const taken = new Set([...RESERVED, ...Object.keys(trace)]);
+  const traceKeys = Object.keys(trace);
+  const taken = traceKeys.length === 0 ? RESERVED : new Set([...RESERVED, ...traceKeys]);
   // Resource first, so a record attribute of the same name wins.
   // Moved names stay under the producing vendor's namespace whatever `source` is configured.
   const ns = product ?? source;
@@ -151,9 +171,15 @@ function stringAttr(record: LogRecord, name: string, resourceOnly = false): stri
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
-function copyAttributes(log: DatadogLog, attributes: Attributes, taken: Set<string>, ns: string) {
-  for (const [key, value] of Object.entries(attributes)) {
-    log[taken.has(key) ? `${ns}.${key}` : key] = toJson(value);
+function copyAttributes(
+  log: DatadogLog,
+  attributes: Attributes,
+  taken: ReadonlySet<string>,
+  ns: string,
+) {
+  for (const key in attributes) {
+    if (!Object.hasOwn(attributes, key)) continue;
+    log[taken.has(key) ? `${ns}.${key}` : key] = toJson(attributes[key] as AnyValue);
   }
 }
 
@@ -248,14 +274,15 @@ export function packBatches(entries: readonly string[], maxEntries: number, maxB
   let current: string[] = [];
   let bytes = 2;
   for (const entry of entries) {
-    const size = byteLength(entry) + (current.length > 0 ? 1 : 0);
+    const entryBytes = byteLength(entry);
+    const size = entryBytes + (current.length > 0 ? 1 : 0);
     if (current.length > 0 && (current.length >= maxEntries || bytes + size > maxBytes)) {
       batches.push(current);
       current = [];
       bytes = 2;
     }
     current.push(entry);
-    bytes += byteLength(entry) + (current.length > 1 ? 1 : 0);
+    bytes += entryBytes + (current.length > 1 ? 1 : 0);
   }
   if (current.length > 0) batches.push(current);
   return batches;

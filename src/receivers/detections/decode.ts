@@ -1,6 +1,6 @@
 import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { checkItem, type ItemLimits, isJsonObject, jsonTypeName } from "../internal/json-item.js";
-import { arrayElementSpans } from "./array-spans.js";
+import { arrayElementSpans, type Span } from "./array-spans.js";
 
 /**
  * Splits a request body into detection payloads: one JSON object, a JSON array of objects, or
@@ -72,6 +72,48 @@ function tooMany(count: number, limits: DecodeLimits): DecodeResult {
   };
 }
 
+/**
+ * Where the elements of a JSON array body are. Finding them scans the whole body, which costs
+ * about as much as JSON.parse, so it is done once and only when an element needs its line or
+ * text (it was rejected).
+ */
+class ArraySpans {
+  private spans: Span[] | undefined;
+
+  constructor(private readonly text: string) {}
+
+  at(i: number): Span | undefined {
+    this.spans ??= arrayElementSpans(this.text);
+    return this.spans[i];
+  }
+
+  line(i: number): number {
+    return this.at(i)?.line ?? 1;
+  }
+
+  raw(i: number, element: unknown): string {
+    const span = this.at(i);
+    return span ? this.text.slice(span.start, span.end) : String(element);
+  }
+}
+
+/** An accepted array element; its line is looked up only if something asks for it. */
+class ArrayItem implements AcceptedItem {
+  constructor(
+    readonly index: number,
+    readonly value: Record<string, unknown>,
+    private readonly spans: ArraySpans,
+  ) {}
+
+  get line(): number {
+    return this.spans.line(this.index);
+  }
+}
+
+function lineOf(line: number | ArraySpans, index: number): number {
+  return typeof line === "number" ? line : line.line(index);
+}
+
 class Collector {
   readonly accepted: AcceptedItem[] = [];
   readonly rejected: RejectedItem[] = [];
@@ -79,17 +121,26 @@ class Collector {
 
   constructor(private readonly limits: DecodeLimits) {}
 
-  /** Takes one parsed item: accepted if it is an object within the limits. */
-  add(value: unknown, index: number, line: number, raw: () => string): void {
+  /**
+   * Takes one parsed item: accepted if it is an object within the limits. `line` is the body's
+   * ArraySpans when finding it costs a scan of the body: an accepted item reads it only if it
+   * is rejected later (by a preset), so most requests never pay for it.
+   */
+  add(value: unknown, index: number, line: number | ArraySpans, raw: () => string): void {
     if (!isJsonObject(value)) {
       const error = `expected a JSON object, got ${jsonTypeName(value)}`;
-      this.rejected.push({ index, line, error, raw: raw() });
+      this.rejected.push({ index, line: lineOf(line, index), error, raw: raw() });
       return;
     }
     const check = checkItem(value, this.limits);
     this.stripped += check.stripped;
-    if (check.error) this.rejected.push({ index, line, error: check.error, raw: raw() });
-    else this.accepted.push({ index, line, value });
+    if (check.error) {
+      this.rejected.push({ index, line: lineOf(line, index), error: check.error, raw: raw() });
+    } else if (typeof line === "number") {
+      this.accepted.push({ index, line, value });
+    } else {
+      this.accepted.push(new ArrayItem(index, value, line));
+    }
   }
 
   result(): DecodeResult {
@@ -143,13 +194,11 @@ export function decodeJson(text: string, limits: DecodeLimits): DecodeResult {
     };
   }
   if (value.length > limits.maxItems) return tooMany(value.length, limits);
-  const spans = arrayElementSpans(text);
-  value.forEach((element, i) => {
-    const span = spans[i];
-    items.add(element, i, span?.line ?? 1, () =>
-      span ? text.slice(span.start, span.end) : String(element),
-    );
-  });
+  const spans = new ArraySpans(text);
+  for (let i = 0; i < value.length; i++) {
+    const element: unknown = value[i];
+    items.add(element, i, spans, () => spans.raw(i, element));
+  }
   return items.result();
 }
 

@@ -33,18 +33,45 @@ function pathKey(path: string, key: string): string {
     : `${path}[${JSON.stringify(shown)}]`;
 }
 
+/**
+ * Where a value sits in the item, kept as a link to its parent's frame and spelled out as a
+ * path string only when an error names it: valid items, the common case, never pay for it.
+ */
+interface Frame {
+  value: object;
+  depth: number;
+  parent: Frame | undefined;
+  /** The key (object) or index (array) under which the parent holds this value. */
+  key: string | number;
+}
+
+function pathOf(frame: Frame | undefined, key?: string | number): string {
+  const keys: (string | number)[] = key === undefined ? [] : [key];
+  for (let f = frame; f?.parent; f = f.parent) keys.push(f.key);
+  let path = "$";
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const k = keys[i]!;
+    path = typeof k === "number" ? `${path}[${k}]` : pathKey(path, k);
+  }
+  return path;
+}
+
 /** Validates `item` and strips unsafe keys from it in place. */
 export function checkItem(item: object, limits: ItemLimits): ItemCheck {
   let stripped = 0;
-  const stack: [value: object, depth: number, path: string][] = [[item, 1, "$"]];
+  const stack: Frame[] = [{ value: item, depth: 1, parent: undefined, key: "" }];
   while (stack.length > 0) {
-    const [value, depth, path] = stack.pop()!;
+    const frame = stack.pop()!;
+    const { value, depth } = frame;
     if (depth > limits.maxDepth) {
-      return { error: `nesting deeper than max_depth ${limits.maxDepth} at ${path}`, stripped };
+      return {
+        error: `nesting deeper than max_depth ${limits.maxDepth} at ${pathOf(frame)}`,
+        stripped,
+      };
     }
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
-        const error = checkChild(value[i], depth, `${path}[${i}]`, limits, stack);
+        const error = checkChild(value[i], frame, i, limits, stack);
         if (error) return { error, stripped };
       }
       continue;
@@ -58,11 +85,11 @@ export function checkItem(item: object, limits: ItemLimits): ItemCheck {
       }
       if (key.length > limits.maxStringLength) {
         return {
-          error: `key longer than max_string_length ${limits.maxStringLength} at ${path}`,
+          error: `key longer than max_string_length ${limits.maxStringLength} at ${pathOf(frame)}`,
           stripped,
         };
       }
-      const error = checkChild(record[key], depth, pathKey(path, key), limits, stack);
+      const error = checkChild(record[key], frame, key, limits, stack);
       if (error) return { error, stripped };
     }
   }
@@ -71,17 +98,17 @@ export function checkItem(item: object, limits: ItemLimits): ItemCheck {
 
 function checkChild(
   child: unknown,
-  depth: number,
-  path: string,
+  parent: Frame,
+  key: string | number,
   limits: ItemLimits,
-  stack: [object, number, string][],
+  stack: Frame[],
 ): string | undefined {
   if (typeof child === "string") {
     if (child.length > limits.maxStringLength) {
-      return `string of ${child.length} characters is longer than max_string_length ${limits.maxStringLength} at ${path}`;
+      return `string of ${child.length} characters is longer than max_string_length ${limits.maxStringLength} at ${pathOf(parent, key)}`;
     }
   } else if (typeof child === "object" && child !== null) {
-    stack.push([child, depth + 1, path]);
+    stack.push({ value: child, depth: parent.depth + 1, parent, key });
   }
   return undefined;
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import cluster from "node:cluster";
 import { Command } from "commander";
 import { checkCommand } from "./check-command.js";
 import { componentsCommand } from "./components.js";
@@ -7,6 +8,7 @@ import { runCommand } from "./run.js";
 import { testCommand } from "./test-command.js";
 import { validateCommand } from "./validate.js";
 import { VERSION } from "./version.js";
+import { runWorkers, workerCount } from "./workers.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -21,9 +23,22 @@ program
   .command("run")
   .description("start the gateway")
   .option("-c, --config <file>", "config file; repeat to merge several (later files win)", collect)
+  .option(
+    "--workers <n>",
+    "processes sharing the listen sockets: a number or auto (default: TRIPLINE_WORKERS or 1)",
+  )
   .addHelpText("after", "\nWithout -c, files come from TRIPLINE_CONFIG (comma-separated).")
-  .action(async (opts: { config?: string[] }) => {
-    process.exitCode = await runCommand(configFiles(opts.config));
+  .action(async (opts: { config?: string[]; workers?: string }) => {
+    const files = configFiles(opts.config);
+    // A cluster worker re-runs this same command line: it is one gateway, not a primary.
+    const requested = opts.workers ?? process.env.TRIPLINE_WORKERS;
+    const workers = cluster.isWorker ? 1 : workerCount(requested);
+    if (workers === undefined) {
+      console.error(`--workers: expected a whole number ≥ 1 or auto (got "${requested}")`);
+      process.exitCode = 1;
+    } else {
+      process.exitCode = workers > 1 ? await runWorkers(files, workers) : await runCommand(files);
+    }
     // Open handles (keep-alive sockets of peers) must not keep a stopped gateway alive.
     setImmediate(() => process.exit());
   });

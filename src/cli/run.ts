@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import type { Logger } from "pino";
@@ -12,6 +13,7 @@ import { OtelTelemetry } from "../telemetry/otel-telemetry.js";
 import { TelemetryServer } from "../telemetry/server.js";
 import { checkConfig } from "./validate.js";
 import { VERSION } from "./version.js";
+import { serveWorker } from "./workers.js";
 
 /** Editors and Kubernetes write a file in several steps; one reload follows the last of them. */
 const RELOAD_DEBOUNCE_MS = 500;
@@ -78,14 +80,20 @@ export async function runCommand(files: string[]): Promise<number> {
     return 1;
   }
   const { config, plan } = checked;
-  const logger = createLogger(config.service.telemetry.logs.level);
+  const root = createLogger(config.service.telemetry.logs.level);
+  // Under `--workers`, every log line says which worker wrote it.
+  const logger = cluster.isWorker
+    ? root.child({ worker: Number(process.env.TRIPLINE_WORKER_ID) })
+    : root;
   for (const d of checked.diagnostics) logger.warn(formatDiagnostic(d));
 
   const telemetry = new OtelTelemetry(VERSION);
   let ready = false;
   let healthy = true;
+  // A `--workers` worker serves no telemetry of its own: the primary serves everyone's.
+  const worker = cluster.isWorker ? serveWorker(telemetry) : undefined;
   const telemetryServer =
-    config.service.telemetry.metrics.level === "none"
+    worker || config.service.telemetry.metrics.level === "none"
       ? undefined
       : new TelemetryServer(config.service.telemetry.metrics.address, telemetry, {
           healthy: () => healthy,
@@ -97,7 +105,10 @@ export async function runCommand(files: string[]): Promise<number> {
     (resolve) => (stopRequested = resolve),
   );
   let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onSignal = (signal: NodeJS.Signals | "disconnect") => {
+    // A worker gets a terminal's Ctrl-C twice (process group, then relayed by the primary):
+    // the primary alone turns a second signal into an exit without draining.
+    if (worker && signals > 0) return;
     signals++;
     if (signals > 1) {
       logger.error({ signal }, "second signal: exiting without draining");
@@ -107,6 +118,8 @@ export async function runCommand(files: string[]): Promise<number> {
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  // A worker whose primary is gone stops as if told to.
+  if (worker) process.once("disconnect", () => onSignal("disconnect"));
 
   const service = new Service({ config, plan, logger, telemetry, configDir: checked.configDir });
   const host: Host = {
@@ -131,6 +144,7 @@ export async function runCommand(files: string[]): Promise<number> {
     return 1;
   }
   ready = true;
+  worker?.ready();
   logger.info(
     { pipelines: plan.pipelines.map((p) => p.id), version: VERSION },
     "Tripline is running",
@@ -170,6 +184,7 @@ export async function runCommand(files: string[]): Promise<number> {
   stopping = true;
   unwatch();
   ready = false;
+  worker?.stopping();
   logger.info({ signal: reason.signal }, "shutting down: draining in-flight data");
   // A reload under way finishes first; the timeout covers it too.
   const timeoutMs = reloader.current.config.service.shutdownTimeoutMs;

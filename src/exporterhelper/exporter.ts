@@ -121,7 +121,14 @@ export class NetworkExporter implements Exporter {
     await this.options.start?.();
     const storage = this.config.sending_queue.storage;
     if (this.queue && storage !== undefined) {
-      const dir = path.resolve(this.ctx.configDir, storage, encodeURIComponent(this.ctx.id));
+      // Under `--workers`, each worker process owns its queue: `<storage>/<id>/worker-<n>`.
+      const worker = process.env.TRIPLINE_WORKER_ID;
+      const dir = path.resolve(
+        this.ctx.configDir,
+        storage,
+        encodeURIComponent(this.ctx.id),
+        worker ? `worker-${worker}` : "",
+      );
       this.store = new PersistentStore({
         dir,
         fsync: this.config.sending_queue.fsync,

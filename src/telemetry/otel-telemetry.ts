@@ -1,5 +1,5 @@
 import type { Counter, Meter } from "@opentelemetry/api";
-import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import { ITEM_NAME, type Signal } from "../pdata/signal.js";
@@ -103,6 +103,18 @@ export class OtelTelemetry implements Telemetry {
           attrs,
         ),
     };
+  }
+
+  /**
+   * The Prometheus exposition text of every metric, as /metrics would serve it. `--workers`
+   * sends it to the primary over IPC, which serves the merged text of all workers.
+   */
+  async exposition(): Promise<string> {
+    const { resourceMetrics } = await this.prometheus.collect();
+    // Same options as the exporter above: no prefix, no timestamps, no scope labels.
+    return new PrometheusSerializer(undefined, false, undefined, false, true).serialize(
+      resourceMetrics,
+    );
   }
 
   async shutdown(): Promise<void> {

@@ -20,7 +20,8 @@ export class TelemetryServer {
 
   constructor(
     private readonly address: string,
-    private readonly telemetry: OtelTelemetry,
+    /** This process's telemetry, or a function giving the exposition text to serve. */
+    private readonly metrics: OtelTelemetry | (() => Promise<string>),
     private readonly health: HealthState,
   ) {}
 
@@ -31,7 +32,18 @@ export class TelemetryServer {
       const path = (req.url ?? "/").split("?")[0];
       if (req.method !== "GET" && req.method !== "HEAD")
         return json(res, 405, { error: "method not allowed" });
-      if (path === "/metrics") return this.telemetry.prometheus.getMetricsRequestHandler(req, res);
+      if (path === "/metrics") {
+        if (typeof this.metrics !== "function")
+          return this.metrics.prometheus.getMetricsRequestHandler(req, res);
+        this.metrics().then(
+          (text) =>
+            res
+              .writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" })
+              .end(text),
+          (error: unknown) => json(res, 500, { error: String(error) }),
+        );
+        return;
+      }
       if (path === "/healthz") {
         const ok = this.health.healthy();
         return json(res, ok ? 200 : 503, { status: ok ? "ok" : "unhealthy" });

@@ -48,6 +48,8 @@ export class FileReceiver implements Receiver {
   /** True while start() looks for the files that start_at applies to. */
   private startupScan = false;
   private stopping = false;
+  /** Started in a worker other than worker 1: reads nothing. */
+  private idle = false;
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> = Promise.resolve();
   private backoffMs = 0;
@@ -68,6 +70,17 @@ export class FileReceiver implements Receiver {
 
   async start(): Promise<void> {
     this.stopping = false;
+    // Under `--workers`, several workers tailing the same files would deliver every line once
+    // per worker: worker 1 tails them, the others stay idle (and never touch the checkpoints).
+    const worker = Number(process.env.TRIPLINE_WORKER_ID ?? 1);
+    if (worker > 1) {
+      this.idle = true;
+      this.ctx.logger.info(
+        { include: this.config.include, worker },
+        "file receiver idle: only worker 1 tails files",
+      );
+      return;
+    }
     this.saved = (await this.store?.load()) ?? [];
     // Positions for start_at: end are taken now, so every line written once start() has
     // resolved is delivered, however late the first poll runs.
@@ -86,6 +99,7 @@ export class FileReceiver implements Receiver {
 
   async shutdown(): Promise<void> {
     this.stopping = true;
+    if (this.idle) return;
     clearTimeout(this.timer);
     await this.polling;
     await this.saveCheckpoints().catch((error: unknown) =>
@@ -112,7 +126,7 @@ export class FileReceiver implements Receiver {
   }
 
   private async runPoll(): Promise<void> {
-    if (this.stopping) return;
+    if (this.stopping || this.idle) return;
     let delay = this.config.poll_interval;
     try {
       await this.poll();

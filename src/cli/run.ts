@@ -1,11 +1,9 @@
 import cluster from "node:cluster";
-import { type FSWatcher, watch } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
-import type { Logger } from "pino";
 import type { Host } from "../component/component.js";
 import { errorMessage } from "../component/errors.js";
 import { formatDiagnostic } from "../config/diagnostic.js";
 import type { TriplineConfig } from "../config/validate.js";
+import { watchConfigFiles } from "../config/watch.js";
 import { Reloader } from "../service/reload.js";
 import { Service } from "../service/service.js";
 import { createLogger } from "../telemetry/logger.js";
@@ -14,9 +12,6 @@ import { TelemetryServer } from "../telemetry/server.js";
 import { checkConfig } from "./validate.js";
 import { VERSION } from "./version.js";
 import { serveWorker } from "./workers.js";
-
-/** Editors and Kubernetes write a file in several steps; one reload follows the last of them. */
-const RELOAD_DEBOUNCE_MS = 500;
 
 /**
  * How long components may drain: a little under `shutdown_timeout`, so exporters log and hand
@@ -33,39 +28,6 @@ function drainDeadline(config: TriplineConfig) {
     drainBudgetMs(config.service.shutdownTimeoutMs),
   );
   return { signal: controller.signal, dispose: () => clearTimeout(timer) };
-}
-
-/**
- * Watches the folders of the config files rather than the files: editors save by renaming a new
- * file over the old one, and Kubernetes swaps a ConfigMap volume's `..data` symlink, both of which
- * a watch on the file itself misses.
- */
-function watchConfigFiles(files: string[], logger: Logger, onChange: () => void): () => void {
-  const names = new Map<string, Set<string>>();
-  for (const file of files.map((f) => resolve(f))) {
-    names.set(dirname(file), (names.get(dirname(file)) ?? new Set()).add(basename(file)));
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const watchers: FSWatcher[] = [];
-  for (const [dir, watched] of names) {
-    try {
-      const watcher = watch(dir, (_event, name) => {
-        if (name && !watched.has(name) && !name.startsWith("..")) return;
-        clearTimeout(timer);
-        timer = setTimeout(onChange, RELOAD_DEBOUNCE_MS);
-      });
-      watcher.on("error", (error) =>
-        logger.warn({ dir, err: errorMessage(error) }, "config watch failed; SIGHUP still reloads"),
-      );
-      watchers.push(watcher);
-    } catch (error) {
-      logger.warn({ dir, err: errorMessage(error) }, "cannot watch config files; SIGHUP reloads");
-    }
-  }
-  return () => {
-    clearTimeout(timer);
-    for (const w of watchers) w.close();
-  };
 }
 
 /** Runs the gateway until SIGTERM/SIGINT, reloading on SIGHUP or a config change. */

@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -14,11 +11,10 @@ import type {
 } from "../../src/component/component.js";
 import { PermanentError, RetryableError } from "../../src/component/errors.js";
 import { Registry } from "../../src/component/registry.js";
-import { loadConfig } from "../../src/config/load.js";
 import type { LogBatch } from "../../src/pdata/logs.js";
-import { planGraph } from "../../src/service/graph.js";
 import { Service } from "../../src/service/service.js";
 import { noopHost, RecordingTelemetry } from "../helpers/context.js";
+import { planYaml } from "../helpers/plan.js";
 import { logRecords } from "../helpers/records.js";
 
 /** Fake components that log their lifecycle and let tests push data in and see it out. */
@@ -87,16 +83,10 @@ function fakes() {
 
 function build(yaml: string) {
   const f = fakes();
-  const dir = mkdtempSync(join(tmpdir(), "tripline-svc-"));
-  const file = join(dir, "c.yaml");
-  writeFileSync(file, yaml);
-  const loaded = loadConfig([file], f.registry, {});
-  if (!loaded.config) throw new Error(loaded.diagnostics.map((d) => d.message).join("\n"));
-  const { plan, diagnostics } = planGraph(loaded.config);
-  if (!plan) throw new Error(diagnostics.map((d) => d.message).join("\n"));
+  const { config, plan, dir } = planYaml(yaml, f.registry);
   const telemetry = new RecordingTelemetry();
   const logger = pino({ level: "silent" });
-  const service = new Service({ config: loaded.config, plan, logger, telemetry, configDir: dir });
+  const service = new Service({ config, plan, logger, telemetry, configDir: dir });
   return { ...f, service, telemetry };
 }
 

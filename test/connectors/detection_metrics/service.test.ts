@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pino from "pino";
 import { expect, it } from "vitest";
 import { z } from "zod";
@@ -11,14 +8,13 @@ import type {
   SignalConsumers,
 } from "../../../src/component/component.js";
 import { Registry } from "../../../src/component/registry.js";
-import { loadConfig } from "../../../src/config/load.js";
 import { detectionMetricsFactory } from "../../../src/connectors/detection_metrics/factory.js";
 import type { Metric } from "../../../src/pdata/metrics.js";
 import { otlpFactory } from "../../../src/receivers/otlp/factory.js";
 import type { OtlpReceiver } from "../../../src/receivers/otlp/receiver.js";
-import { planGraph } from "../../../src/service/graph.js";
 import { Service } from "../../../src/service/service.js";
 import { noopHost, RecordingTelemetry } from "../../helpers/context.js";
+import { planYaml } from "../../helpers/plan.js";
 import { logRecord } from "../../helpers/records.js";
 
 const yaml = `
@@ -76,14 +72,9 @@ it("carries an OTLP-received sum and the connector's sums to the same metrics ex
     tappedOtlp,
     detectionMetricsFactory,
   ] as AnyFactory[]);
-  const dir = mkdtempSync(join(tmpdir(), "tripline-dm-"));
-  writeFileSync(join(dir, "c.yaml"), yaml);
-  const loaded = loadConfig([join(dir, "c.yaml")], registry, {});
-  if (!loaded.config) throw new Error(loaded.diagnostics.map((d) => d.message).join("\n"));
-  const { plan, diagnostics } = planGraph(loaded.config);
-  if (!plan) throw new Error(diagnostics.map((d) => d.message).join("\n"));
+  const { config, plan, dir } = planYaml(yaml, registry);
   const service = new Service({
-    config: loaded.config,
+    config,
     plan,
     logger: pino({ level: "silent" }),
     telemetry: new RecordingTelemetry(),

@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pino from "pino";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type {
   AnyFactory,
@@ -13,15 +10,14 @@ import type {
 } from "../../../src/component/component.js";
 import { PermanentError, RetryableError } from "../../../src/component/errors.js";
 import { Registry } from "../../../src/component/registry.js";
-import { loadConfig } from "../../../src/config/load.js";
 import { routedPipelines, routingConfigSchema } from "../../../src/connectors/routing/config.js";
 import { routingFactory } from "../../../src/connectors/routing/factory.js";
 import type { LogBatch, LogRecord } from "../../../src/pdata/logs.js";
 import { filterFactory } from "../../../src/processors/filter/factory.js";
 import { transformFactory } from "../../../src/processors/transform/factory.js";
-import { planGraph } from "../../../src/service/graph.js";
 import { Service } from "../../../src/service/service.js";
 import { noopHost, RecordingTelemetry, testContext } from "../../helpers/context.js";
+import { planYaml } from "../../helpers/plan.js";
 import { logRecord } from "../../helpers/records.js";
 
 class Sink implements Consumer<unknown> {
@@ -251,9 +247,6 @@ describe("routing connector", () => {
 });
 
 describe("routing through a running service", () => {
-  const dir = mkdtempSync(join(tmpdir(), "tripline-routing-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
   function build(yaml: string) {
     const inputs = new Map<string, SignalConsumers>();
     const outputs = new Map<string, LogBatch[]>();
@@ -292,15 +285,10 @@ describe("routing through a running service", () => {
       filterFactory,
       transformFactory,
     ] as AnyFactory[]);
-    const file = join(dir, `c-${Math.random().toString(36).slice(2)}.yaml`);
-    writeFileSync(file, yaml);
-    const loaded = loadConfig([file], registry, {});
-    if (!loaded.config) throw new Error(loaded.diagnostics.map((d) => d.message).join("\n"));
-    const { plan, diagnostics } = planGraph(loaded.config);
-    if (!plan) throw new Error(diagnostics.map((d) => d.message).join("\n"));
+    const { config, plan, dir } = planYaml(yaml, registry);
     const create = () =>
       new Service({
-        config: loaded.config!,
+        config,
         plan,
         logger: pino({ level: "silent" }),
         telemetry: new RecordingTelemetry(),

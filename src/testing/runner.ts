@@ -170,6 +170,7 @@ export async function capturePipelines(
     telemetry,
     configDir,
   });
+  let accepted: Promise<unknown> = Promise.resolve();
   try {
     await service.start({
       reportFatal: (id, error) => failures.push(`${id} failed: ${error.message}`),
@@ -177,22 +178,21 @@ export async function capturePipelines(
     const target: Consumer<LogBatch> | undefined = input.receiver
       ? (service.receiverInput(input.receiver)?.logs as Consumer<LogBatch> | undefined)
       : (service.pipelineInput(input.pipeline ?? "") as Consumer<LogBatch> | undefined);
-    if (!target)
+    if (!target) {
       failures.push(`${input.receiver ?? input.pipeline} does not feed any logs pipeline`);
-    else {
-      const accepted = target
+    } else {
+      accepted = target
         .consume(input.batch)
         .catch((e: unknown) => failures.push(`input refused: ${errorMessage(e)}`));
-      // Shutdown flushes what batch and dedup windows hold, so a test need not wait for their
-      // timers; the input's acknowledgement arrives once that flush is through.
       await new Promise((r) => setImmediate(r));
-      await service.shutdown();
-      await accepted;
     }
   } catch (error) {
     failures.push(errorMessage(error));
   } finally {
+    // Shutdown flushes what batch and dedup windows hold, so a test need not wait for their
+    // timers; the input's acknowledgement arrives once that flush is through.
     await service.shutdown();
+    await accepted;
     await telemetry.shutdown();
   }
   return { captured, failures };

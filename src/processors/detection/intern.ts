@@ -38,56 +38,127 @@ function baseKey(base: Resource): string {
   return base.schemaUrl ? `${json}|${base.schemaUrl}` : json;
 }
 
+/** A value a Map can key on as itself: equal values are the same key, other types never are. */
+type Scalar = string | number | boolean | bigint;
+
+function isScalar(value: AnyValue): value is Scalar {
+  const type = typeof value;
+  return type === "string" || type === "number" || type === "boolean" || type === "bigint";
+}
+
+/**
+ * One step of the path of (name, value) pairs; the resource sits where the pairs end. Walking
+ * maps costs no allocation on a hit, where building a string key per record did.
+ */
+class TrieNode {
+  next: Map<string, Map<Scalar, TrieNode>> | undefined;
+  resource: Resource | undefined;
+
+  child(name: string, value: Scalar, create: boolean): TrieNode | undefined {
+    let byValue = this.next?.get(name);
+    if (!byValue) {
+      if (!create) return undefined;
+      this.next ??= new Map();
+      byValue = new Map();
+      this.next.set(name, byValue);
+    }
+    let node = byValue.get(value);
+    if (!node && create) {
+      node = new TrieNode();
+      byValue.set(value, node);
+    }
+    return node;
+  }
+}
+
+/** What one base content maps to: scalar extras by trie, anything else by its exact text. */
+interface BaseEntry {
+  trie: TrieNode;
+  byKey: Map<string, Resource>;
+}
+
 /**
  * Hands out one Resource object per distinct base resource and set of extra attributes, so
  * records from the same workload share a reference and exporters can group them, while
  * different workloads never share one. A base object's content is serialised once, the first
  * time it is seen (receivers hand every record of a request, often of a source, the same
- * one); after that each record costs a lookup by object plus its few extra values, not a sort
- * and serialisation of the whole attribute set. The tables are bounded: pod churn would
- * otherwise grow them for ever; when full they start over, which only costs a few duplicate
- * objects.
+ * one); after that each record costs a lookup by object plus a walk over its few extra values
+ * (presets add them in a fixed order, so the same workload takes the same path). The tables
+ * are bounded: pod churn would otherwise grow them for ever; when full they start over, which
+ * only costs a few duplicate objects.
  */
 export class ResourceInterner {
-  /** Base object → the resources made from it (shared by bases of equal content). */
-  private byBase = new WeakMap<Resource, Map<string, Resource>>();
-  /** Base content → the same maps, so equal bases from different requests share. */
-  private byContent = new Map<string, Map<string, Resource>>();
+  /** Base object → its entry (shared by bases of equal content). */
+  private byBase = new WeakMap<Resource, BaseEntry>();
+  /** Base content → the same entries, so equal bases from different requests share. */
+  private byContent = new Map<string, BaseEntry>();
   private count = 0;
 
   constructor(private readonly capacity = 4096) {}
 
   /** The shared resource for `base` plus `extra` (extra wins); `base` itself when extra is empty. */
   intern(base: Resource, extra: Attributes): Resource {
+    let entry = this.byBase.get(base);
+    let node = entry?.trie;
+    let empty = true;
+    for (const name in extra) {
+      if (!Object.hasOwn(extra, name)) continue;
+      empty = false;
+      const value = extra[name] as AnyValue;
+      if (!isScalar(value)) return this.internByKey(base, extra);
+      node = node?.child(name, value, false);
+    }
+    if (empty) return base;
+    if (node?.resource) return node.resource;
+
+    if (this.count >= this.capacity) this.clear();
+    entry = this.entryFor(base);
+    node = entry.trie;
+    for (const name in extra) {
+      if (Object.hasOwn(extra, name)) node = node.child(name, extra[name] as Scalar, true)!;
+    }
+    node.resource ??= this.make(base, extra);
+    return node.resource;
+  }
+
+  /** Arrays, maps, bytes and null are rare on a resource: the slower exact-text key. */
+  private internByKey(base: Resource, extra: Attributes): Resource {
     const key = extraKey(extra);
-    if (key === "") return base;
-    let byExtra = this.byBase.get(base);
-    const found = byExtra?.get(key);
+    const found = this.byBase.get(base)?.byKey.get(key);
     if (found) return found;
-    if (this.count >= this.capacity) {
-      this.byBase = new WeakMap();
-      this.byContent.clear();
-      this.count = 0;
-      byExtra = undefined;
+    if (this.count >= this.capacity) this.clear();
+    const entry = this.entryFor(base);
+    let resource = entry.byKey.get(key);
+    if (!resource) {
+      resource = this.make(base, extra);
+      entry.byKey.set(key, resource);
     }
-    if (!byExtra) {
-      const content = baseKey(base);
-      byExtra = this.byContent.get(content);
-      if (!byExtra) {
-        byExtra = new Map();
-        this.byContent.set(content, byExtra);
-      }
-      this.byBase.set(base, byExtra);
-      const shared = byExtra.get(key);
-      if (shared) return shared;
-    }
-    const attributes = { ...base.attributes, ...extra };
-    const resource: Resource = base.schemaUrl
-      ? { attributes, schemaUrl: base.schemaUrl }
-      : { attributes };
-    byExtra.set(key, resource);
-    this.count++;
     return resource;
+  }
+
+  private entryFor(base: Resource): BaseEntry {
+    let entry = this.byBase.get(base);
+    if (entry) return entry;
+    const content = baseKey(base);
+    entry = this.byContent.get(content);
+    if (!entry) {
+      entry = { trie: new TrieNode(), byKey: new Map() };
+      this.byContent.set(content, entry);
+    }
+    this.byBase.set(base, entry);
+    return entry;
+  }
+
+  private make(base: Resource, extra: Attributes): Resource {
+    this.count++;
+    const attributes = { ...base.attributes, ...extra };
+    return base.schemaUrl ? { attributes, schemaUrl: base.schemaUrl } : { attributes };
+  }
+
+  private clear(): void {
+    this.byBase = new WeakMap();
+    this.byContent.clear();
+    this.count = 0;
   }
 
   get size(): number {

@@ -51,6 +51,11 @@ function isModelled(record: LogRecord): boolean {
   );
 }
 
+function hasAny(attributes: object): boolean {
+  for (const key in attributes) if (Object.hasOwn(attributes, key)) return true;
+  return false;
+}
+
 export type MapOutcome = "mapped" | "unchanged" | "dropped";
 
 /**
@@ -93,7 +98,11 @@ export class DetectionMapper {
       key === undefined ? undefined : (this.severityMap.get(key) ?? this.preset.scale[key]);
     const severity = known ?? this.config.default_severity;
 
-    const attributes = { ...record.attributes, ...mapped.attributes };
+    // Presets hand over a fresh object; a record arriving without attributes (every item of
+    // the detections receiver) takes it as it is instead of a copy.
+    const attributes = hasAny(record.attributes)
+      ? { ...record.attributes, ...mapped.attributes }
+      : mapped.attributes;
     attributes[ATTR.severity] = severity;
     if (!known) {
       attributes[ATTR.severityDefaulted] = true;

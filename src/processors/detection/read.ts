@@ -14,13 +14,19 @@ function typeName(value: AnyValue): string {
  * string, got an object`). JSON null counts as absent, as most vendors write it that way.
  */
 export class Reader {
+  /**
+   * The reader of the enclosing object and this object's key in it: the dotted path is spelled
+   * out only when an error names it, so the common, valid payload never pays for the text.
+   */
   constructor(
     readonly value: Payload,
-    private readonly prefix = "",
+    private readonly parent?: Reader,
+    private readonly key = "",
   ) {}
 
   private path(key: string): string {
-    return this.prefix ? `${this.prefix}.${key}` : key;
+    const prefix = this.parent ? this.parent.path(this.key) : this.key;
+    return prefix ? `${prefix}.${key}` : key;
   }
 
   raw(key: string): AnyValue | undefined {
@@ -60,7 +66,7 @@ export class Reader {
   obj(key: string): Reader | undefined {
     const value = this.raw(key);
     if (value === undefined) return undefined;
-    if (isPlainObject(value)) return new Reader(value, this.path(key));
+    if (isPlainObject(value)) return new Reader(value, this, key);
     throw new MappingError(`${this.path(key)}: expected an object, got ${typeName(value)}`);
   }
 
@@ -87,7 +93,7 @@ export class Reader {
     if (!Array.isArray(value))
       throw new MappingError(`${this.path(key)}: expected a list, got ${typeName(value)}`);
     return value.map((item, i) => {
-      if (isPlainObject(item)) return new Reader(item, `${this.path(key)}[${i}]`);
+      if (isPlainObject(item)) return new Reader(item, undefined, `${this.path(key)}[${i}]`);
       throw new MappingError(
         `${this.path(key)}[${i}]: expected an object, got ${item === null ? "null" : typeName(item)}`,
       );

@@ -28,6 +28,19 @@ describe("ResourceInterner", () => {
     expect(interner.size).toBe(7);
   });
 
+  it("shares resources whose extra values are lists or maps, by content", () => {
+    const interner = new ResourceInterner();
+    const base: Resource = { attributes: {} };
+    const a = interner.intern(base, { pod: "p1", tags: ["x", "y"] });
+    expect(interner.intern(base, { pod: "p1", tags: ["x", "y"] })).toBe(a);
+    expect(interner.intern(base, { pod: "p1", tags: ["x"] })).not.toBe(a);
+    expect(interner.intern(base, { pod: "p1", tags: "x,y" })).not.toBe(a);
+    expect(interner.intern(base, { pod: "p1" })).not.toBe(a);
+    expect(interner.intern(base, { pod: "p1", tags: null })).not.toBe(a);
+    expect(a.attributes).toEqual({ pod: "p1", tags: ["x", "y"] });
+    expect(interner.size).toBe(5);
+  });
+
   it("starts over when full, so the table stays bounded", () => {
     const interner = new ResourceInterner(3);
     const base: Resource = { attributes: {} };

@@ -27,9 +27,28 @@ describe("payload times", () => {
     expect(parseTime(5, "ms")).toBe(5_000_000n);
   });
 
+  it("knows month lengths and leap years", () => {
+    expect(parseTime("2024-02-29T00:00:00Z")).toBe(BigInt(Date.UTC(2024, 1, 29)) * 1_000_000n);
+    expect(parseTime("2000-02-29T00:00:00Z")).toBe(BigInt(Date.UTC(2000, 1, 29)) * 1_000_000n);
+    expect(parseTime("2026-12-31T23:59:59.999999999-01:30")).toBe(
+      BigInt(Date.UTC(2027, 0, 1, 1, 29, 59)) * 1_000_000n + 999_999_999n,
+    );
+  });
+
   it("rejects what is not a time", () => {
     expect(() => parseTime("2026-11-20T09:00:00")).toThrow("with a zone");
     expect(() => parseTime("2026-02-30T09:00:00Z")).toThrow("not a valid date");
+    for (const text of [
+      "2026-13-01T00:00:00Z",
+      "2026-00-10T00:00:00Z",
+      "2026-04-31T00:00:00Z",
+      "2026-01-00T00:00:00Z",
+      "2025-02-29T00:00:00Z",
+      "2100-02-29T00:00:00Z",
+      "2026-01-01T24:00:00Z",
+      "2026-01-01T00:60:00Z",
+    ])
+      expect(() => parseTime(text), text).toThrow("not a valid date");
     expect(() => parseTime(-1)).toThrow();
     expect(() => parseTime(true)).toThrow("expected a time");
   });

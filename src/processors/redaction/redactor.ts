@@ -24,6 +24,8 @@ export class Redactor {
   private readonly allowedKeys: Set<string>;
   private readonly ignoredKeys: Set<string>;
   private readonly blockedKeys: Set<string>;
+  /** Any literal of any rule: one search that most values fail, so no rule scans them. */
+  private readonly anyLiteral: RegExp | undefined;
 
   constructor(private readonly config: RedactionConfig) {
     this.rules = [
@@ -39,6 +41,10 @@ export class Redactor {
     this.allowedKeys = new Set(config.allowed_keys);
     this.ignoredKeys = new Set(config.ignored_keys);
     this.blockedKeys = new Set(config.blocked_keys);
+    const literals = new Set(this.rules.flatMap((rule) => rule.literals ?? []));
+    this.anyLiteral = literals.size
+      ? new RegExp([...literals].map(escapeRegex).join("|"))
+      : undefined;
   }
 
   redact(record: LogRecord): Findings {
@@ -60,7 +66,12 @@ export class Redactor {
   /** Masks every match of every rule in a string; returns the string itself when none fired. */
   redactString(text: string, fired: Set<string>): string {
     let out = text;
+    let hasLiteral = this.anyLiteral?.test(out) ?? false;
     for (const rule of this.rules) {
+      if (rule.literals) {
+        if (!hasLiteral || !rule.literals.some((literal) => out.includes(literal))) continue;
+      } else if (rule.mayMatch && !rule.mayMatch(out)) continue;
+      const before = out;
       out = out.replace(rule.regex, (match) => {
         const length = rule.check ? rule.check(match) : match.length;
         if (length === 0) return match;
@@ -69,6 +80,8 @@ export class Redactor {
         fired.add(rule.name);
         return this.config.mask + match.slice(length);
       });
+      // The mask is the user's text and may itself hold a literal.
+      if (out !== before) hasLiteral = this.anyLiteral?.test(out) ?? false;
     }
     return out;
   }
@@ -116,6 +129,10 @@ export class Redactor {
     }
     return value;
   }
+}
+
+function escapeRegex(literal: string): string {
+  return literal.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
 }
 
 function join(path: string, name: string): string {

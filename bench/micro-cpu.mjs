@@ -28,6 +28,8 @@ if (args.child) {
   const { encodeLogsProto, decodeLogsProto } = await import(`${dist}/pdata/otlp-proto.js`);
   const { encodeLogsRequest } = await import(`${dist}/pdata/otlp-json.js`);
   const dd = await import(`${dist}/exporters/datadog_logs/encode.js`);
+  const { Redactor } = await import(`${dist}/processors/redaction/redactor.js`);
+  const { redactionConfigSchema } = await import(`${dist}/processors/redaction/config.js`);
   const { DEFAULT_TAG_ATTRIBUTES } = await import(`${dist}/exporters/datadog_logs/config.js`);
   const { lines } = detections({ count: 100, seed: 7, t0: Date.parse("2026-11-20T09:00:00Z") });
   const ndjson = `${lines.join("\n")}\n`;
@@ -44,11 +46,20 @@ if (args.child) {
     });
   const mapped = mapAll(lines);
   const encoded = encodeLogsProto(mapped);
+  const redactor = new Redactor(redactionConfigSchema.parse({}));
+  // Redaction rewrites records in place: rotate over copies so most calls see unredacted text.
+  const redactionSets = Array.from({ length: 20 }, () => mapAll(lines));
+  let redactionCall = 0;
   const ddOptions = { tags: ["team:platform"], tagAttributes: DEFAULT_TAG_ATTRIBUTES };
   const tasks = {
     "decode NDJSON body": () => decodeBody(ndjson, true, limits),
     "decode JSON array body": () => decodeBody(jsonArray, false, limits),
     "parse + map, operant": () => mapAll(lines),
+    "redaction, default rules": () => {
+      for (const record of redactionSets[redactionCall++ % redactionSets.length]) {
+        redactor.redact(record);
+      }
+    },
     "OTLP protobuf encode": () => encodeLogsProto(mapped),
     "OTLP protobuf decode": () => decodeLogsProto(encoded),
     "OTLP JSON encode + stringify": () =>

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { exporterHelperFields } from "../../exporterhelper/config.js";
+import { checkCompressionParams, compressionParamsSchema } from "../internal/compress.js";
 import { datadogConnectionFields } from "./site.js";
 
 const MB = 1_000_000;
@@ -61,6 +62,11 @@ export const datadogLogsConfigSchema = z
           "looked up on the record, then its resource. Replaces the default map when set.",
       ),
     compression: z.enum(["gzip", "none"]).default("gzip").describe("Content-Encoding of requests."),
+    compression_params: compressionParamsSchema
+      .optional()
+      .describe(
+        "Parameters of the chosen compression (`level`), as in the Collector's confighttp.",
+      ),
     max_batch_entries: z
       .number()
       .int()
@@ -93,6 +99,7 @@ export const datadogLogsConfigSchema = z
     path: ["max_entry_bytes"],
     message: "max_entry_bytes must not exceed max_batch_bytes",
   })
+  .superRefine((c, ctx) => checkCompressionParams(c.compression, c.compression_params, ctx))
   .describe("Sends logs to the Datadog Logs intake (HTTP v2), one structured log per record.");
 
 export type DatadogLogsConfig = z.output<typeof datadogLogsConfigSchema>;

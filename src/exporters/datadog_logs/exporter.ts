@@ -1,11 +1,10 @@
-import { promisify } from "node:util";
-import { gzip } from "node:zlib";
 import type { CreateContext, Exporter } from "../../component/component.js";
 import { combineErrors } from "../../component/errors.js";
 import { createNetworkExporter } from "../../exporterhelper/exporter.js";
 import type { Sender } from "../../exporterhelper/sender.js";
 import type { LogBatch } from "../../pdata/logs.js";
 import type { Signal } from "../../pdata/signal.js";
+import { type Compressor, createCompressor } from "../internal/compress.js";
 import { AuthFailureReporter } from "./auth.js";
 import { check } from "./check.js";
 import type { DatadogLogsConfig } from "./config.js";
@@ -19,12 +18,11 @@ import {
 import { DatadogHttpClient, errorForResponse, isAuthStatus } from "./http.js";
 import { logsIntakeUrl } from "./site.js";
 
-const gzipAsync = promisify(gzip);
-
 /** Sends one batch of log records to the Logs intake v2, split within Datadog's limits. */
 export class DatadogLogsSender implements Sender<LogBatch> {
   readonly url: string;
   private readonly encode: LogEncodeOptions;
+  private readonly compressor: Compressor | undefined;
 
   constructor(
     private readonly ctx: CreateContext,
@@ -33,6 +31,7 @@ export class DatadogLogsSender implements Sender<LogBatch> {
     private readonly auth: AuthFailureReporter,
   ) {
     this.url = logsIntakeUrl(config);
+    this.compressor = createCompressor(config.compression, config.compression_params);
     this.encode = {
       service: config.service,
       source: config.source,
@@ -67,14 +66,13 @@ export class DatadogLogsSender implements Sender<LogBatch> {
   /** Posts one request; on 413 splits it in halves and posts each, down to a single log. */
   private async post(entries: string[], abort: AbortSignal): Promise<void> {
     const json = requestBody(entries);
-    const compressed = this.config.compression === "gzip";
-    const body = compressed ? await gzipAsync(json) : Buffer.from(json);
+    const body = this.compressor ? await this.compressor.compress(json) : Buffer.from(json);
     const response = await this.client.send("POST", this.url, {
       body,
       signal: abort,
       headers: {
         "content-type": "application/json",
-        ...(compressed ? { "content-encoding": "gzip" } : {}),
+        ...(this.compressor ? { "content-encoding": this.compressor.encoding } : {}),
         "dd-evp-origin": "tripline",
       },
     });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { exporterHelperFields } from "../../exporterhelper/config.js";
+import { checkCompressionParams, compressionParamsSchema } from "../internal/compress.js";
 import { authSchema, headersSchema, httpUrl, tlsClientSchema } from "../internal/http-config.js";
 
 /** Loki's defaults (limits_config): 256 KB lines, 15 label names per stream. */
@@ -60,6 +61,9 @@ export const lokiConfigSchema = z
       .enum(["protobuf", "json"])
       .default("protobuf")
       .describe("push body: protobuf + snappy (Loki's native form) or JSON + gzip"),
+    compression_params: compressionParamsSchema
+      .optional()
+      .describe("encoding json: the gzip level, as in the Collector's confighttp"),
     tenant_id: z
       .string()
       .min(1)
@@ -117,6 +121,12 @@ export const lokiConfigSchema = z
       ),
   })
   .superRefine((config, ctx) => {
+    checkCompressionParams(
+      config.encoding === "json" ? "gzip" : "snappy",
+      config.compression_params,
+      ctx,
+      `encoding ${config.encoding}`,
+    );
     const names = Object.keys(config.labels);
     if (names.length > LOKI_LIMITS.maxLabelNames - 1) {
       ctx.addIssue({

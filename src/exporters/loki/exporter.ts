@@ -1,5 +1,3 @@
-import { promisify } from "node:util";
-import { gzip } from "node:zlib";
 import type { Counter } from "@opentelemetry/api";
 import type { CreateContext, Exporter } from "../../component/component.js";
 import { combineErrors } from "../../component/errors.js";
@@ -7,6 +5,7 @@ import { createNetworkExporter } from "../../exporterhelper/exporter.js";
 import type { Sender } from "../../exporterhelper/sender.js";
 import type { LogBatch, LogRecord } from "../../pdata/logs.js";
 import type { Signal } from "../../pdata/signal.js";
+import { type Compressor, gzipCompressor } from "../internal/compress.js";
 import {
   errorForResponse,
   type HttpClient,
@@ -31,8 +30,6 @@ import { formatLine, truncateUtf8 } from "./line.js";
 import { rejectionReason } from "./status.js";
 import { StreamLimiter } from "./streams.js";
 
-const gzipAsync = promisify(gzip);
-
 export interface LokiStats {
   overflowRecords: number;
   truncatedLines: number;
@@ -49,6 +46,8 @@ export class LokiSender implements Sender<LogBatch> {
   private readonly skip: ReadonlySet<string>;
   private readonly overflowCounter: Counter;
   private readonly truncatedCounter: Counter;
+  /** JSON pushes are gzipped (protobuf ones are snappy, fixed by Loki's format). */
+  private readonly gzip: Compressor;
   private readonly rejectedCounter: Counter;
 
   constructor(
@@ -58,6 +57,7 @@ export class LokiSender implements Sender<LogBatch> {
   ) {
     this.url = `${config.endpoint.replace(/\/+$/, "")}/loki/api/v1/push`;
     this.limiter = new StreamLimiter(config.max_streams);
+    this.gzip = gzipCompressor(config.compression_params);
     this.skip = new Set([...Object.values(config.labels), ...config.structured_metadata]);
     const meter = ctx.telemetry.meter;
     this.overflowCounter = meter.createCounter("tripline_exporter_loki_overflow_log_records", {
@@ -146,9 +146,9 @@ export class LokiSender implements Sender<LogBatch> {
       body = snappyCompress(encodeProtobuf(streams));
       headers["content-type"] = "application/x-protobuf";
     } else {
-      body = await gzipAsync(encodeJson(streams));
+      body = await this.gzip.compress(encodeJson(streams));
       headers["content-type"] = "application/json";
-      headers["content-encoding"] = "gzip";
+      headers["content-encoding"] = this.gzip.encoding;
     }
     const response = await this.client.request("POST", this.url, { body, headers, signal: abort });
     if (response.status >= 200 && response.status < 300) return;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { exporterHelperFields } from "../../exporterhelper/config.js";
 import { DATADOG_SITES } from "../datadog_logs/site.js";
+import { checkCompressionParams, compressionParamsSchema } from "../internal/compress.js";
 import { headersSchema, httpUrl, tlsClientCertSchema } from "../internal/http-config.js";
 import { temporalityFields } from "../internal/temporality.js";
 
@@ -43,6 +44,7 @@ export const otlpHttpConfigSchema = z
       .default("proto")
       .describe("request body: proto (application/x-protobuf) or json (OTLP/JSON)"),
     compression: z.enum(["gzip", "none"]).default("gzip").describe("Content-Encoding of requests"),
+    compression_params: compressionParamsSchema.optional(),
     headers: headersSchema.describe(
       `extra HTTP headers sent with every request; reference secret values with \${env:…}, they ` +
         "are never logged",
@@ -78,6 +80,7 @@ export const otlpHttpConfigSchema = z
   .superRefine((c, ctx) => {
     const issue = (path: string, message: string) =>
       ctx.addIssue({ code: "custom", path: [path], message });
+    checkCompressionParams(c.compression, c.compression_params, ctx);
     for (const [option, preset] of Object.entries(PRESET_OPTIONS)) {
       if (c[option as keyof typeof c] !== undefined && c.preset !== preset) {
         issue(option, `${option} belongs to preset: ${preset}`);

@@ -1,5 +1,3 @@
-import { promisify } from "node:util";
-import { gzip } from "node:zlib";
 import { VERSION } from "../../cli/version.js";
 import type { CreateContext, Exporter } from "../../component/component.js";
 import { PermanentError, RetryableError } from "../../component/errors.js";
@@ -8,6 +6,7 @@ import type { Sender } from "../../exporterhelper/sender.js";
 import type { LogBatch } from "../../pdata/logs.js";
 import type { MetricBatch } from "../../pdata/metrics.js";
 import type { Signal } from "../../pdata/signal.js";
+import { type Compressor, createCompressor } from "../internal/compress.js";
 import {
   describeBody,
   firstHeader,
@@ -21,29 +20,30 @@ import type { OtlpHttpConfig } from "./config.js";
 import { CONTENT_TYPE, decodePartialSuccess, encodeRequest, statusMessage } from "./encode.js";
 import { resolveTargets, type Targets } from "./presets.js";
 
-const gzipAsync = promisify(gzip);
-
 /** The only statuses the OTLP spec lets a client retry; everything else is the data's fault. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 
 /** Sends one batch of one signal as one Export*ServiceRequest. */
 export class OtlpHttpSender implements Sender<LogBatch | MetricBatch> {
+  private readonly compressor: Compressor | undefined;
+
   constructor(
     private readonly ctx: CreateContext,
     private readonly config: OtlpHttpConfig,
     private readonly url: string,
     private readonly client: HttpClient,
     private readonly partial: PartialSuccessReporter,
-  ) {}
+  ) {
+    this.compressor = createCompressor(config.compression, config.compression_params);
+  }
 
   async send(batch: LogBatch | MetricBatch, signal: Signal, abort: AbortSignal): Promise<void> {
     if (batch.length === 0) return;
     const { encoding } = this.config;
     const encoded = encodeRequest(signal, encoding, batch);
-    const compressed = this.config.compression === "gzip";
-    const body = compressed ? await gzipAsync(encoded) : encoded;
+    const body = this.compressor ? await this.compressor.compress(encoded) : encoded;
     const headers: Record<string, string> = { "content-type": CONTENT_TYPE[encoding] };
-    if (compressed) headers["content-encoding"] = "gzip";
+    if (this.compressor) headers["content-encoding"] = this.compressor.encoding;
     const response: HttpResponse<Buffer> = await this.client.requestBytes("POST", this.url, {
       body,
       headers,

@@ -26,6 +26,9 @@ export interface RecordedRequest {
   wireBytes: number;
   /** Bytes after decompression. */
   bodyBytes: number;
+  /** The body as it came on the wire, and after decompression (when it could be undone). */
+  raw: Buffer;
+  body?: Buffer;
   status: number;
 }
 
@@ -51,6 +54,7 @@ export class DatadogContractServer extends ScriptedServer {
       headers: req.headers,
       wireBytes: raw.length,
       bodyBytes: raw.length,
+      raw,
       status: 0,
     };
     this.requests.push(record);
@@ -80,6 +84,7 @@ export class DatadogContractServer extends ScriptedServer {
       return answer(400, { errors: [`cannot decode body: ${String(error)}`] });
     }
     record.bodyBytes = body.length;
+    record.body = body;
 
     if (path === "/api/v2/logs") {
       if (body.length > LIMITS.requestBytes) return answer(413, { errors: ["Payload too large"] });

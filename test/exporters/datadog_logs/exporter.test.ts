@@ -1,9 +1,11 @@
+import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { PermanentError, RetryableError } from "../../../src/component/errors.js";
 import { check } from "../../../src/exporters/datadog_logs/check.js";
 import { datadogLogsConfigSchema } from "../../../src/exporters/datadog_logs/config.js";
 import { createDatadogLogsSender } from "../../../src/exporters/datadog_logs/exporter.js";
 import { datadogLogsFactory } from "../../../src/exporters/datadog_logs/factory.js";
+import { SYNC_BELOW_BYTES } from "../../../src/exporters/internal/compress.js";
 import type { LogRecord } from "../../../src/pdata/logs.js";
 import { noopHost } from "../../helpers/context.js";
 import { DatadogContractServer } from "../datadog/contract-server.js";
@@ -85,6 +87,24 @@ describe("datadog_logs exporter on the wire", () => {
     expect(intake.server.requests[0]!.headers["content-encoding"]).toBeUndefined();
     expect(intake.server.requests[0]!.wireBytes).toBe(intake.server.requests[0]!.bodyBytes);
     expect(intake.server.logs).toHaveLength(1);
+  });
+
+  it.each([
+    ["unset (zlib's default, today's bytes)", undefined, {}],
+    ["1", { level: 1 }, { level: 1 }],
+    ["9", { level: 9 }, { level: 9 }],
+  ])("gzips with compression_params.level %s", async (_, params, zlibOptions) => {
+    const { consume } = await startExporter({ compression_params: params });
+    await consume(detections(1));
+    await consume(detections(100));
+    const [one, hundred] = intake.server.requests;
+    expect(one!.bodyBytes).toBeLessThan(SYNC_BELOW_BYTES);
+    expect(hundred!.bodyBytes).toBeGreaterThan(SYNC_BELOW_BYTES);
+    for (const request of [one!, hundred!]) {
+      expect(request.headers["content-encoding"]).toBe("gzip");
+      expect(request.raw.equals(gzipSync(request.body!, zlibOptions))).toBe(true);
+    }
+    expect(intake.server.logs).toHaveLength(101);
   });
 
   it("splits a large batch at 1000 logs per request", async () => {

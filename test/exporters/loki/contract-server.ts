@@ -74,6 +74,8 @@ export interface RecordedPush {
   status: number;
   body: string;
   streams: ReceivedStream[];
+  /** The body as it came on the wire. */
+  raw: Buffer;
 }
 
 export type { Scripted };
@@ -133,6 +135,7 @@ export class LokiContractServer extends ScriptedServer {
       status: 204,
       body: "",
       streams: [],
+      raw,
     };
     try {
       if (req.method !== "POST" || (req.url ?? "").split("?")[0] !== "/loki/api/v1/push") {

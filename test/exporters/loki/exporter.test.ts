@@ -1,6 +1,8 @@
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Exporter } from "../../../src/component/component.js";
 import { PermanentError, RetryableError } from "../../../src/component/errors.js";
+import { SYNC_BELOW_BYTES } from "../../../src/exporters/internal/compress.js";
 import { lokiConfigSchema } from "../../../src/exporters/loki/config.js";
 import { createLokiSender, type LokiSender } from "../../../src/exporters/loki/exporter.js";
 import { lokiFactory } from "../../../src/exporters/loki/factory.js";
@@ -152,6 +154,22 @@ describe("loki exporter against the Loki contract server", () => {
       });
     },
   );
+
+  it.each([
+    ["unset (zlib's default, today's bytes)", undefined, {}],
+    ["1", { level: 1 }, { level: 1 }],
+  ])("gzips JSON pushes with compression_params.level %s", async (_, params, zlibOptions) => {
+    const logs = await start({ encoding: "json", compression_params: params });
+    await logs.consume([detection(1)]);
+    await logs.consume(Array.from({ length: 200 }, (_, i) => detection(i)));
+    const bodies = loki.pushes.map((push) => gunzipSync(push.raw));
+    expect(bodies[0]!.length).toBeLessThan(SYNC_BELOW_BYTES);
+    expect(bodies[1]!.length).toBeGreaterThan(SYNC_BELOW_BYTES);
+    loki.pushes.forEach((push, i) => {
+      expect(push.status).toBe(204);
+      expect(push.raw.equals(gzipSync(bodies[i]!, zlibOptions))).toBe(true);
+    });
+  });
 
   it("sends entries of a stream in time order, whatever order they arrive in", async () => {
     const logs = await start();

@@ -109,6 +109,8 @@ export interface Received {
   headers: IncomingHttpHeaders;
   /** The body after Content-Encoding was undone. */
   body: Buffer;
+  /** The body as it came on the wire. */
+  raw: Buffer;
 }
 
 export interface Answer {
@@ -141,6 +143,7 @@ export class ContractServer {
           path: req.url ?? "",
           headers: req.headers,
           body,
+          raw,
         };
         this.requests.push(request);
         const answer = this.script.shift() ??

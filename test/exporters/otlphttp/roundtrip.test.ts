@@ -3,8 +3,10 @@
  * what went in), and a capture server whose bodies are decoded by protobufjs from upstream's
  * message definitions, independently of Tripline's codec.
  */
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Exporter } from "../../../src/component/component.js";
+import { SYNC_BELOW_BYTES } from "../../../src/exporters/internal/compress.js";
 import { otlpHttpConfigSchema } from "../../../src/exporters/otlphttp/config.js";
 import {
   otlpHttpExporterFactory,
@@ -144,6 +146,25 @@ describe("otlphttp bytes, decoded from upstream's .proto definitions", () => {
     expect(record.timeUnixNano).toBe(TIME_NS.toString());
     expect(record.traceId).toBe(TRACE_ID);
     expect(record.severityNumber).toBe(17);
+  });
+
+  it.each([
+    ["unset (zlib's default, today's bytes)", undefined, {}],
+    ["1", { level: 1 }, { level: 1 }],
+    ["9", { level: 9 }, { level: 9 }],
+  ])("gzips with compression_params.level %s", async (_, params, zlibOptions) => {
+    const e = await exporter({ endpoint: server.url, compression_params: params });
+    const sizes: number[] = [];
+    for (const batch of [sampleLogs(), Array.from({ length: 40 }, () => sampleLogs()).flat()]) {
+      await e.consumers.logs!.consume(batch);
+      const request = server.requests.at(-1)!;
+      sizes.push(request.body.length);
+      expect(request.headers["content-encoding"]).toBe("gzip");
+      expect(request.raw.equals(gzipSync(request.body, zlibOptions))).toBe(true);
+    }
+    // One body compressed inline, one on the threadpool.
+    expect(sizes[0]).toBeLessThan(SYNC_BELOW_BYTES);
+    expect(sizes[1]).toBeGreaterThan(SYNC_BELOW_BYTES);
   });
 
   it("sends ExportMetricsServiceRequest to metrics_endpoint as given", async () => {

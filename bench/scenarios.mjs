@@ -1,7 +1,8 @@
 // What each scenario sends and what the sink must receive. The pipelines themselves are the
 // YAML files in bench/scenarios/; `expect` says which input events each sink target must see:
 // "all", "high" (high and critical only, after a severity filter) or "some" (metrics: at least
-// one request, since data points do not map one-to-one to events).
+// one request, since data points do not map one-to-one to events). `workers` runs the gateway
+// with `--workers N`; `stall` adds the stalled-backend phases (see stallPhases in run.mjs).
 
 export const SCENARIOS = [
   {
@@ -10,6 +11,14 @@ export const SCENARIOS = [
     file: "a-normalise-otlp.yaml",
     input: "detections",
     targets: { otlp: "all" },
+  },
+  {
+    id: "a×2",
+    title: "(a) with 2 workers (`tripline run --workers 2`)",
+    file: "a-normalise-otlp.yaml",
+    input: "detections",
+    targets: { otlp: "all" },
+    workers: 2,
   },
   {
     id: "a′",
@@ -61,6 +70,15 @@ export const SCENARIOS = [
     input: "detections",
     targets: { datadog: "all" },
     storage: true,
+  },
+  {
+    id: "stall",
+    title: "(a) with queue_size 20, backend stalled (503) then recovered",
+    file: "stall-otlp.yaml",
+    input: "detections",
+    targets: { otlp: "all" },
+    stall: true,
+    queueSize: 20,
   },
 ];
 

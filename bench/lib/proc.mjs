@@ -1,7 +1,7 @@
 // Child processes under measurement: spawn, wait until ready, read CPU time and peak RSS from
-// /proc (Linux), stop gracefully.
+// /proc (Linux) for the process and its descendants, stop gracefully.
 import { execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -17,19 +17,78 @@ function clockTicks() {
   return ticks;
 }
 
-/** utime + stime of a process, in seconds. */
-export function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+/** The fields of /proc/<pid>/stat after the command name, or undefined once the process is gone. */
+function statFields(pid) {
+  let stat;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
   // The command name may contain spaces; fields are counted after its closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+/** utime + stime of a process, in seconds (0 once it has exited). */
+export function cpuSeconds(pid) {
+  const fields = statFields(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) / clockTicks() : 0;
+}
+
+/**
+ * `pid` and every process below it (`tripline run --workers N` forks its workers from the
+ * primary). /proc/<pid>/task/<tid>/children needs CONFIG_PROC_CHILDREN, which not every
+ * kernel has, so the parent of every process is read from /proc/<n>/stat instead.
+ */
+export function processTree(pid) {
+  const children = new Map();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const ppid = Number(statFields(name)?.[1]);
+    if (!ppid) continue;
+    const list = children.get(ppid);
+    if (list) list.push(Number(name));
+    else children.set(ppid, [Number(name)]);
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]) ?? []));
+  return tree;
+}
+
+/**
+ * utime + stime summed over a process and its descendants, in seconds. A worker that exits
+ * between two readings takes its time with it; the benchmark's workers live for the whole run.
+ */
+export function treeCpuSeconds(pid) {
+  return processTree(pid).reduce((sum, p) => sum + cpuSeconds(p), 0);
 }
 
 /** Peak resident set size (VmHWM) and current RSS (VmRSS), in MiB. */
 export function memoryMiB(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  let status;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch {
+    return { peak: 0, current: 0 };
+  }
   const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
   return { peak: kb("VmHWM") / 1024, current: kb("VmRSS") / 1024 };
+}
+
+/**
+ * VmHWM and VmRSS summed over a process and its descendants, in MiB. Each process peaks at its
+ * own moment, so the summed peak is an upper bound of the tree's real peak (exact for one
+ * process); memory shared between the processes is counted in each.
+ */
+export function treeMemoryMiB(pid) {
+  const tree = processTree(pid);
+  const sum = { peak: 0, current: 0, processes: tree.length };
+  for (const p of tree) {
+    const m = memoryMiB(p);
+    sum.peak += m.peak;
+    sum.current += m.current;
+  }
+  return sum;
 }
 
 export async function freePort() {

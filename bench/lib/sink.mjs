@@ -4,10 +4,10 @@
 // Events are recognised by the marker in their detection id, so one code path counts every
 // encoding and a duplicate (at-least-once resend) is never counted twice.
 import { createServer } from "node:http";
-import { performance } from "node:perf_hooks";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { decompress as zstdDecompress } from "fzstd";
 import snappy from "snappyjs";
+import { nowMs } from "./clock.mjs";
 import { MARKER_REGEX, seqOf } from "./generate.mjs";
 
 /** What each backend answers on success, by path suffix (first match wins). */
@@ -116,7 +116,7 @@ export class Sink {
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
-      const now = performance.now();
+      const now = nowMs();
       const url = (req.url ?? "/").split("?")[0];
       const name = url.split("/")[1] || "root";
       const route = ROUTES.find((r) => url.endsWith(r.suffix));

@@ -51,11 +51,6 @@ function isModelled(record: LogRecord): boolean {
   );
 }
 
-function hasAny(attributes: object): boolean {
-  for (const key in attributes) if (Object.hasOwn(attributes, key)) return true;
-  return false;
-}
-
 export type MapOutcome = "mapped" | "unchanged" | "dropped";
 
 /**
@@ -98,11 +93,7 @@ export class DetectionMapper {
       key === undefined ? undefined : (this.severityMap.get(key) ?? this.preset.scale[key]);
     const severity = known ?? this.config.default_severity;
 
-    // Presets hand over a fresh object; a record arriving without attributes (every item of
-    // the detections receiver) takes it as it is instead of a copy.
-    const attributes = hasAny(record.attributes)
-      ? { ...record.attributes, ...mapped.attributes }
-      : mapped.attributes;
+    const attributes = mapped.attributes;
     attributes[ATTR.severity] = severity;
     if (!known) {
       attributes[ATTR.severityDefaulted] = true;
@@ -115,7 +106,10 @@ export class DetectionMapper {
     record.severityText = mapped.severityText;
     record.severityNumber = severityNumberOf(severity);
     if (this.config.keep_raw !== "body") record.body = mapped.body;
-    record.attributes = attributes;
+    // One spread at the end, not a copy per step: an object built key by key (`a[key] = v`)
+    // past about 16 keys becomes a hash table in V8, which every later walk over its keys
+    // (each encoder, each processor) pays for at ~20× the cost; a spread gives a fast object.
+    record.attributes = { ...record.attributes, ...attributes };
     if (mapped.traceId) record.traceId = mapped.traceId;
     if (mapped.spanId) record.spanId = mapped.spanId;
     record.resource = this.resources.intern(record.resource, mapped.resource);

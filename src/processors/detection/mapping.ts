@@ -21,7 +21,7 @@ export interface Mapped {
   severityKey?: string;
   /** The one-line human summary, or the source's own message. */
   body: string;
-  /** A fresh object on every call: the mapper may hand it to the record as it is. */
+  /** A fresh object on every call: the mapper adds the severity to it and copies it once. */
   attributes: Attributes;
   resource: Attributes;
   traceId?: string;

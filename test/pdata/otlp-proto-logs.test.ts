@@ -354,3 +354,319 @@ describe("hand-written OTLP logs codec", () => {
     );
   });
 });
+
+/** A field of any wire type, its payload already encoded. */
+const tagged = (number: number, wire: number, payload: number[]) => [
+  ...varint(number * 8 + wire),
+  ...payload,
+];
+/** A varint padded to `bytes` bytes: valid protobuf, though no encoder writes it so. */
+const padded = (n: number, bytes: number) => {
+  const out = varint(n);
+  while (out.length < bytes) {
+    out[out.length - 1]! |= 0x80;
+    out.push(0);
+  }
+  return out;
+};
+/** A string field whose bytes are given as they are, valid UTF-8 or not. */
+const rawString = (number: number, bytes: number[]) => field(number, bytes);
+/** A request with one record, from the record's encoded fields. */
+const requestOf = (record: number[]) => new Uint8Array(field(1, field(2, field(2, record))));
+/** The message decodeLogsProto throws for what protobufjs' reflective decoder throws. */
+function referenceError(bytes: Uint8Array): string {
+  try {
+    LogsRequest.decode(bytes);
+  } catch (error) {
+    return `invalid ExportLogsServiceRequest protobuf: ${(error as Error).message}`;
+  }
+  throw Error("the reference decoder accepted the bytes");
+}
+
+const unicodeAttributes = fc.dictionary(
+  fc.oneof(fc.string({ unit: "binary", maxLength: 12 }), fc.string({ maxLength: 80 })),
+  fc.oneof(
+    fc.string({ unit: "binary", maxLength: 40 }),
+    fc.string({ unit: "binary-ascii", minLength: 60, maxLength: 200 }),
+    fc.string({ maxLength: 3 }),
+  ),
+  { maxKeys: 8 },
+);
+
+describe("OTLP logs decoder: fast paths and what they hand to protobufjs", () => {
+  it("reads ASCII, non-ASCII, short and long strings as the reflective decoder does (property-based)", () => {
+    fc.assert(
+      fc.property(fc.array(unicodeAttributes, { minLength: 1, maxLength: 4 }), (list) => {
+        const batch = list.map((attributes, i) => ({
+          ...logRecordOf(Object.values(attributes)[0] ?? null),
+          attributes,
+          resource: { attributes: { "service.name": `svc-${i}` } },
+        }));
+        const bytes = referenceEncode(batch);
+        // Twice: the second read meets the strings the first one cached.
+        expect(decodeLogsProto(bytes)).toEqual(referenceDecode(bytes));
+        expect(decodeLogsProto(Buffer.from(bytes))).toEqual(referenceDecode(bytes));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("keeps every string right when many share cache slots", () => {
+    // 5,000 distinct keys and values over two reads: far more strings than cache slots.
+    const attributes: Attributes = {};
+    for (let i = 0; i < 5000; i++) attributes[`key.${i.toString(36)}`] = `value-${i * 7919}`;
+    const record = { ...logRecordOf("body"), attributes };
+    const bytes = encodeLogsProto([record, record]);
+    for (let round = 0; round < 2; round++) {
+      const [first, second] = decodeLogsProto(bytes);
+      expect(first!.attributes).toEqual(attributes);
+      expect(second!.attributes).toEqual(attributes);
+    }
+  });
+
+  it("reads a string longer than a two-byte length, and empty and one- to three-character ones", () => {
+    const long = "x".repeat(20_000) + "é".repeat(5_000);
+    const record = {
+      ...logRecordOf(long),
+      attributes: { "": "", a: "b", ab: "cd", abc: "def", é: "ü", "€": "€", long },
+    };
+    const bytes = encodeLogsProto([record]);
+    const [decoded] = decodeLogsProto(bytes);
+    expect(decoded!.body).toBe(long);
+    expect(decoded!.attributes).toEqual(record.attributes);
+    expect(decodeLogsProto(bytes)).toEqual(referenceDecode(bytes));
+  });
+
+  it("refuses invalid UTF-8 anywhere, with protobufjs' message, and accepts what it accepts", () => {
+    const invalid = [
+      [0xff], // never valid
+      [0x80], // a lone continuation byte
+      [0xc0, 0x80], // an overlong NUL
+      [0xed, 0xa0, 0x80], // a UTF-16 surrogate
+      [0xe2, 0x82], // cut short
+      [...text("abcdefgh"), 0xc3], // ASCII, then a lead byte with nothing after it
+      [...text("x".repeat(100)), 0xfe], // long: past protobufjs' TextDecoder threshold
+      [...text("ok"), 0xf4, 0x90, 0x80, 0x80], // above U+10FFFF
+    ];
+    for (const bytes of invalid) {
+      const places = [
+        requestOf(field(6, keyValue("k", rawString(1, bytes)))), // a string value
+        requestOf(field(6, field(1, bytes).concat(field(2, field(1, text("v")))))), // a key
+        requestOf(rawString(3, bytes)), // severityText
+        requestOf(rawString(12, bytes)), // eventName
+        new Uint8Array(field(1, field(2, field(1, rawString(1, bytes))))), // scope name
+      ];
+      for (const request of places) {
+        expect(() => decodeLogsProto(request)).toThrow(PermanentError);
+        expect(() => decodeLogsProto(request)).toThrow(referenceError(request));
+      }
+    }
+    // Valid: a leading BOM (kept as a character), 4-byte characters, U+FFFF, NUL.
+    for (const s of ["\uFEFFbom", "🛡️ shield", "\uFFFF", "a\u0000b"]) {
+      const request = requestOf(field(6, keyValue(s, field(1, text(s)))));
+      expect(decodeLogsProto(request)).toEqual(referenceDecode(request));
+      expect(decodeLogsProto(request)[0]!.attributes[s]).toBe(s);
+    }
+  });
+
+  it("reads multi-byte and padded varints, and integers on every length boundary", () => {
+    const record = [
+      ...tagged(2, 0, padded(9, 5)), // severityNumber 9 in five bytes
+      ...tagged(7, 0, padded(3, 3)), // droppedAttributesCount 3 in three bytes
+      ...[0x1a, ...padded(4, 2), ...text("warn")], // severityText with a padded length
+      ...field(6, keyValue("k", tagged(3, 0, padded(1, 10)))), // intValue 1 in ten bytes
+    ];
+    const bytes = requestOf(record);
+    expect(decodeLogsProto(bytes)).toEqual(referenceDecode(bytes));
+    expect(decodeLogsProto(bytes)[0]).toMatchObject({
+      severityNumber: 9,
+      severityText: "warn",
+      droppedAttributesCount: 3,
+      attributes: { k: 1 },
+    });
+
+    const ints: AnyValue[] = [];
+    for (const bits of [7, 14, 21, 28, 32, 35, 42, 49, 53]) {
+      ints.push(2 ** bits - 1, 2 ** bits, -(2 ** bits));
+    }
+    ints.push(2n ** 56n, 2n ** 63n - 1n, -(2n ** 63n));
+    const body = [...ints, 0.5, -1.5, Number.MAX_VALUE, true, false, new Uint8Array([0, 255])];
+    const intBytes = encodeLogsProto([logRecordOf(body)]);
+    expect(decodeLogsProto(intBytes)).toEqual(referenceDecode(intBytes));
+    expect(decodeLogsProto(intBytes)[0]!.body).toEqual(body);
+  });
+
+  it("skips unknown fields of every wire type at every level", () => {
+    const unknown = [
+      ...tagged(90, 0, [0x05]), // varint, one byte
+      ...tagged(91, 0, padded(1, 10)), // varint, ten bytes
+      ...tagged(92, 1, [1, 2, 3, 4, 5, 6, 7, 8]), // fixed64
+      ...field(93, [1, 2, 3]), // length-delimited
+      ...tagged(94, 3, [
+        ...tagged(1, 0, [1]),
+        ...tagged(2, 3, tagged(2, 4, [])),
+        ...tagged(94, 4, []),
+      ]), // a group, nested
+      ...tagged(95, 5, [1, 2, 3, 4]), // fixed32
+      ...tagged(2_000_000, 0, [0x01]), // a field number needing a four-byte tag
+    ];
+    const value = [...field(1, text("v")), ...unknown];
+    const kv = [...field(1, text("k")), ...unknown, ...field(2, value)];
+    const list = [...unknown, ...field(1, kv)];
+    const anyWithList = [...field(6, list), ...unknown];
+    const anyWithArray = [...field(5, [...unknown, ...field(1, value)])];
+    const record = [
+      ...unknown,
+      ...field(6, kv),
+      ...field(6, keyValue("list", anyWithList)),
+      ...field(6, keyValue("array", anyWithArray)),
+      ...unknown,
+    ];
+    const scope = [...field(1, text("scope")), ...unknown];
+    const resource = [...field(1, kv), ...unknown];
+    const scopeLogs = [...unknown, ...field(1, scope), ...field(2, record), ...unknown];
+    const resourceLogs = [...field(1, resource), ...unknown, ...field(2, scopeLogs)];
+    const bytes = new Uint8Array([...unknown, ...field(1, resourceLogs), ...unknown]);
+    const decoded = decodeLogsProto(bytes);
+    expect(decoded).toEqual(referenceDecode(bytes));
+    expect(decoded[0]!.attributes).toEqual({ k: "v", list: { k: "v" }, array: ["v"] });
+    expect(decoded[0]!.scope.name).toBe("scope");
+    expect(decoded[0]!.resource.attributes).toEqual({ k: "v" });
+  });
+
+  it("refuses what protobufjs refuses when skipping: field 0, stray or unknown wire types, bad groups", () => {
+    const cases = [
+      tagged(0, 0, [1]), // field number 0
+      tagged(9, 4, []), // an end-group tag with no group open
+      tagged(9, 6, [1]), // wire type 6
+      tagged(9, 7, [1]), // wire type 7
+      tagged(9, 3, tagged(8, 4, [])), // a group closed with another field's number
+    ];
+    for (const bad of cases) {
+      for (const bytes of [new Uint8Array(bad), requestOf(bad)]) {
+        expect(() => decodeLogsProto(bytes)).toThrow(PermanentError);
+      }
+      // At the top level both decoders read the same tag at the same offset.
+      const top = new Uint8Array(bad);
+      expect(() => decodeLogsProto(top)).toThrow(referenceError(top));
+    }
+  });
+
+  it("refuses every truncation of a valid request, and reads the whole one", () => {
+    const record = {
+      ...logRecordOf({ list: [1, "two", 3.5, true, new Uint8Array([1])], n: -(2 ** 40) }),
+      time: 2n ** 63n,
+      observedTime: 1n,
+      severityNumber: 17,
+      severityText: "high",
+      eventName: "security.detection",
+      flags: 1,
+      droppedAttributesCount: 2,
+      traceId: "0102030405060708090a0b0c0d0e0f10",
+      spanId: "0102030405060708",
+      attributes: { "detection.id": "x".repeat(150), é: "ü" },
+      resource: { attributes: { "service.name": "svc" }, schemaUrl: "https://s" },
+      scope: { name: "scope", version: "1" },
+    };
+    const bytes = encodeLogsProto([record]);
+    expect(decodeLogsProto(bytes)).toEqual([record]);
+    // Every cut that ends inside a message: no prefix of one record is a complete request.
+    for (let n = 1; n < bytes.length; n++) {
+      const cut = bytes.subarray(0, n);
+      expect(() => decodeLogsProto(cut)).toThrow(PermanentError);
+      expect(() => LogsRequest.decode(cut)).toThrow();
+    }
+  });
+
+  it("keeps __proto__ and prototype keys as plain data", () => {
+    const request = requestOf([
+      ...field(6, keyValue("__proto__", field(1, text("x")))),
+      ...field(6, keyValue("prototype", field(1, text("y")))),
+      ...field(6, keyValue("constructor", field(1, text("z")))),
+      ...field(
+        6,
+        keyValue(
+          "map",
+          field(6, [...field(1, keyValue("__proto__", field(2, [0x01])))]).concat(
+            field(6, field(1, keyValue("__proto__", field(1, text("merged"))))),
+          ),
+        ),
+      ),
+    ]);
+    const { attributes } = decodeLogsProto(request)[0]!;
+    expect(Object.getPrototypeOf(attributes)).toBe(Object.prototype);
+    expect(Object.keys(attributes)).toEqual(["__proto__", "prototype", "constructor", "map"]);
+    expect(Object.getOwnPropertyDescriptor(attributes, "__proto__")?.value).toBe("x");
+    expect(attributes.prototype).toBe("y");
+    expect(attributes.constructor).toBe("z");
+    const map = attributes.map as Attributes;
+    expect(Object.getPrototypeOf(map)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(map, "__proto__")?.value).toBe("merged");
+  });
+});
+
+describe("OTLP logs decoder: fields that run past their message", () => {
+  /** A record whose last field is cut short, inside messages that are themselves complete. */
+  const cutRecord = (fields: number[]) => requestOf([...field(3, text("info")), ...fields]);
+
+  it("fails like protobufjs for a string, bytes, varint, fixed32 and double past the record's end", () => {
+    const cases = [
+      [0x1a, 5, ...text("warn")], // severityText: 5 bytes announced, 4 there
+      [0x1a, 0x85, 0x00, ...text("warn")], // the same with a padded length
+      [0x4a, 16, ...new Array(15).fill(1)], // traceId: 16 announced, 15 there
+      [0x10, 0x85], // severityNumber: a continuation bit and nothing after it
+      [0x45, 1, 2, 3], // flags: three bytes of four
+      ...[[0x21, 1, 2, 3, 4, 5, 6, 7]].map((d) => field(6, keyValue("d", d))), // double in an AnyValue
+    ];
+    for (const bad of cases) {
+      const bytes = cutRecord(bad);
+      expect(() => decodeLogsProto(bytes)).toThrow(referenceError(bytes));
+    }
+  });
+
+  it("fails like protobufjs for a varint with nothing after its tag, before more records", () => {
+    // The byte after the record belongs to the next one: reading must not take it.
+    for (const tag of [0x68, 0x10, 0x38]) {
+      // An unknown field 13, severityNumber, droppedAttributesCount.
+      const scopeLogs = [...field(2, [...field(3, text("info")), tag]), ...field(2, [0x10, 1])];
+      const bytes = new Uint8Array(field(1, field(2, scopeLogs)));
+      expect(() => decodeLogsProto(bytes)).toThrow(referenceError(bytes));
+    }
+  });
+
+  it("reads any non-zero bool varint as true, as protobufjs does", () => {
+    for (const encoded of [[0x02], [0x80, 0x01], [0x80, 0x00]]) {
+      const request = requestOf(field(6, keyValue("b", tagged(2, 0, encoded))));
+      expect(decodeLogsProto(request)).toEqual(referenceDecode(request));
+      expect(decodeLogsProto(request)[0]!.attributes.b).toBe(encoded.some((b) => b & 0x7f));
+    }
+  });
+
+  it("reports a cut time at the half that is missing, as the Reader-based decoder did", () => {
+    // Six of eight bytes: the low half reads, the high half is out of range.
+    const bytes = cutRecord([0x09, 1, 2, 3, 4, 5, 6]);
+    expect(() => decodeLogsProto(bytes)).toThrow(/index out of range: \d+ \+ 4 > \d+$/);
+    const two = cutRecord([0x09, 1, 2]);
+    expect(() => decodeLogsProto(two)).toThrow(/index out of range: \d+ \+ 4 > \d+$/);
+  });
+
+  it("reads two-byte lengths and tags exactly", () => {
+    const value = "v".repeat(200); // a two-byte length
+    const request = requestOf([
+      ...field(6, keyValue("k".repeat(130), field(1, text(value)))),
+      ...tagged(300, 0, [0x01]), // an unknown field with a two-byte tag
+      ...tagged(2, 0, [0x90, 0x01]), // severityNumber 144 in two bytes: out of range
+    ]);
+    expect(() => decodeLogsProto(request)).toThrow(
+      "resourceLogs[0].scopeLogs[0].logRecords[0].severityNumber: expected 0-24, got 144",
+    );
+    const ok = requestOf([
+      ...field(6, keyValue("k".repeat(130), field(1, text(value)))),
+      ...tagged(300, 0, [0x01]),
+      ...tagged(2, 0, [0x91, 0x00]), // severityNumber 17, padded to two bytes
+    ]);
+    expect(decodeLogsProto(ok)).toEqual(referenceDecode(ok));
+    expect(decodeLogsProto(ok)[0]!.attributes["k".repeat(130)]).toBe(value);
+    expect(decodeLogsProto(ok)[0]!.severityNumber).toBe(17);
+  });
+});

@@ -21,6 +21,13 @@ export const SCENARIOS = [
     workers: 2,
   },
   {
+    id: "a+gzip",
+    title: "(a) with otlphttp's default gzip (level 6)",
+    file: "a-normalise-otlp-gzip.yaml",
+    input: "detections",
+    targets: { otlp: "all" },
+  },
+  {
     id: "a′",
     title: "(a) with datadog_logs as the exporter",
     file: "a-normalise-datadog.yaml",

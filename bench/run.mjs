@@ -38,7 +38,7 @@ const { values: args } = parseArgs({
 const quick = args.quick;
 const settings = {
   quick,
-  events: Number(args.events ?? (quick ? 1000 : 60_000)),
+  events: Number(args.events ?? (quick ? 1000 : 120_000)),
   warmup: quick ? 100 : 5000,
   latencyPool: quick ? 300 : 40_000,
   latencySeconds: Number(args["latency-seconds"] ?? (quick ? 0.3 : 4)),

@@ -6,47 +6,10 @@ import fc from "fast-check";
 import protobuf from "protobufjs";
 import { describe, expect, it } from "vitest";
 import type { LogBatch, LogRecord } from "../../src/pdata/logs.js";
-import { groupByResourceAndScope } from "../../src/pdata/otlp-json.js";
 import { decodeLogsProto, encodeLogsProto } from "../../src/pdata/otlp-proto.js";
-import {
-  encodeAnyValue,
-  encodeAttributes,
-  encodeResource,
-  encodeScope,
-  messageType,
-  toLong,
-} from "../../src/pdata/otlp-proto-common.js";
 import type { Resource, Scope } from "../../src/pdata/resource.js";
 import type { AnyValue, Attributes } from "../../src/pdata/value.js";
-
-const LogsRequest = messageType("opentelemetry.proto.logs.v1.ExportLogsServiceRequest");
-
-/** The reflective encoder the hand-written one replaced. */
-function referenceEncode(batch: LogBatch): Uint8Array {
-  const record = (r: LogRecord) => ({
-    timeUnixNano: toLong(r.time),
-    observedTimeUnixNano: toLong(r.observedTime),
-    severityNumber: r.severityNumber,
-    severityText: r.severityText,
-    body: encodeAnyValue(r.body),
-    attributes: encodeAttributes(r.attributes),
-    ...(r.eventName ? { eventName: r.eventName } : {}),
-    ...(r.droppedAttributesCount ? { droppedAttributesCount: r.droppedAttributesCount } : {}),
-    ...(r.flags ? { flags: r.flags } : {}),
-    ...(r.traceId ? { traceId: Buffer.from(r.traceId, "hex") } : {}),
-    ...(r.spanId ? { spanId: Buffer.from(r.spanId, "hex") } : {}),
-  });
-  return LogsRequest.encode({
-    resourceLogs: groupByResourceAndScope(batch).map(({ resource, scopes }) => ({
-      resource: encodeResource(resource),
-      schemaUrl: resource.schemaUrl ?? "",
-      scopeLogs: scopes.map(({ scope, items }) => ({
-        scope: encodeScope(scope),
-        logRecords: items.map(record),
-      })),
-    })),
-  }).finish();
-}
+import { referenceEncode } from "../helpers/otlp-reference.js";
 
 const RESOURCE: Resource = { attributes: { "service.name": "svc" } };
 const SCOPE: Scope = { name: "tripline/test" };

@@ -5,7 +5,6 @@ import protobuf from "protobufjs";
 import { describe, expect, it } from "vitest";
 import { PermanentError } from "../../src/component/errors.js";
 import type { LogBatch, LogRecord } from "../../src/pdata/logs.js";
-import { groupByResourceAndScope } from "../../src/pdata/otlp-json.js";
 import { decodeLogsProto, encodeLogsProto } from "../../src/pdata/otlp-proto.js";
 import {
   decodeAnyValue,
@@ -13,9 +12,6 @@ import {
   decodeResource,
   decodeScope,
   encodeAnyValue,
-  encodeAttributes,
-  encodeResource,
-  encodeScope,
   int64Value,
   type LongLike,
   messageType,
@@ -27,36 +23,9 @@ import {
 } from "../../src/pdata/otlp-proto-common.js";
 import type { Resource, Scope } from "../../src/pdata/resource.js";
 import type { AnyValue, Attributes } from "../../src/pdata/value.js";
+import { LogsRequest, referenceEncode } from "../helpers/otlp-reference.js";
 
-const LogsRequest = messageType("opentelemetry.proto.logs.v1.ExportLogsServiceRequest");
 const AnyValueType = messageType("opentelemetry.proto.common.v1.AnyValue");
-
-/** The reflective encoder the hand-written one replaced. */
-function referenceEncode(batch: LogBatch): Uint8Array {
-  const record = (r: LogRecord) => ({
-    timeUnixNano: toLong(r.time),
-    observedTimeUnixNano: toLong(r.observedTime),
-    severityNumber: r.severityNumber,
-    severityText: r.severityText,
-    body: encodeAnyValue(r.body),
-    attributes: encodeAttributes(r.attributes),
-    ...(r.eventName ? { eventName: r.eventName } : {}),
-    ...(r.droppedAttributesCount ? { droppedAttributesCount: r.droppedAttributesCount } : {}),
-    ...(r.flags ? { flags: r.flags } : {}),
-    ...(r.traceId ? { traceId: Buffer.from(r.traceId, "hex") } : {}),
-    ...(r.spanId ? { spanId: Buffer.from(r.spanId, "hex") } : {}),
-  });
-  return LogsRequest.encode({
-    resourceLogs: groupByResourceAndScope(batch).map(({ resource, scopes }) => ({
-      resource: encodeResource(resource),
-      schemaUrl: resource.schemaUrl ?? "",
-      scopeLogs: scopes.map(({ scope, items }) => ({
-        scope: encodeScope(scope),
-        logRecords: items.map(record),
-      })),
-    })),
-  }).finish();
-}
 
 interface PbRecord {
   timeUnixNano?: LongLike;

@@ -14,7 +14,13 @@ import type { ExporterHelperConfig } from "./config.js";
 import { DeadLetterFile, type DeadLetterReason } from "./dead-letter.js";
 import { PersistentStore } from "./persistent-store.js";
 import { type Batch, type QueueEntry, SendingQueue } from "./queue.js";
-import { type DeliveryOptions, deliver, type Interrupts, type Outcome } from "./retry.js";
+import {
+  type Attempt,
+  type DeliveryOptions,
+  deliver,
+  type Interrupts,
+  type Outcome,
+} from "./retry.js";
 import type { Sender } from "./sender.js";
 import { HelperTelemetry } from "./telemetry.js";
 
@@ -58,6 +64,13 @@ export class NetworkExporter implements Exporter {
   private readonly queue: SendingQueue | undefined;
   private readonly deadLetter: DeadLetterFile | undefined;
   private readonly delivery: Map<Signal, DeliveryOptions> = new Map();
+  private readonly senders: Map<Signal, Sender<unknown>> = new Map();
+  /**
+   * Signals whose batches are queued as their sender's request (see Sender.prepare): only in a
+   * memory queue without a dead letter. The dead letter writes the records themselves, and the
+   * persistent queue stores batches in its own format.
+   */
+  private readonly prepared: Set<Signal> = new Set();
   private store: PersistentStore | undefined;
   private readonly halt = new AbortController();
   private readonly cancel = new AbortController();
@@ -96,8 +109,17 @@ export class NetworkExporter implements Exporter {
     for (const signal of options.signals) {
       const sender = options.senders[signal] as Sender<unknown> | undefined;
       if (!sender) continue;
+      this.senders.set(signal, sender);
+      if (
+        this.queue &&
+        queueConfig.storage === undefined &&
+        !this.deadLetter &&
+        sender.prepare &&
+        sender.sendPrepared
+      ) {
+        this.prepared.add(signal);
+      }
       this.delivery.set(signal, {
-        sender,
         timeoutMs: config.timeout,
         retry: config.retry_on_failure,
         breaker: this.breaker,
@@ -201,7 +223,9 @@ export class NetworkExporter implements Exporter {
     if (!this.queue) return this.track(this.sendNow(signal, batch));
     const entry = this.queue.entry(signal, batch);
     if (entry.items === 0) return Promise.resolve();
+    if (this.prepared.has(signal)) this.prepare(entry);
     return this.queue.offer(entry).catch((error: unknown) => {
+      this.recycle(entry);
       this.telemetry.enqueueFailed(signal, entry.items);
       throw error;
     });
@@ -210,7 +234,13 @@ export class NetworkExporter implements Exporter {
   /** Without a queue the caller waits for the backend, and failures go back to it. */
   private async sendNow(signal: Signal, batch: Batch): Promise<void> {
     const items = countItems(signal, batch);
-    const outcome = await deliver(this.delivery.get(signal)!, signal, batch, this.interrupts);
+    const sender = this.senders.get(signal)!;
+    const outcome = await deliver(
+      this.delivery.get(signal)!,
+      signal,
+      (abort) => sender.send(batch, signal, abort),
+      this.interrupts,
+    );
     if (outcome.kind === "sent") {
       this.telemetry.sent(signal, items);
       return;
@@ -231,7 +261,7 @@ export class NetworkExporter implements Exporter {
         outcome = await deliver(
           this.delivery.get(entry.signal)!,
           entry.signal,
-          entry.batch,
+          this.attempt(entry),
           this.interrupts,
         );
       } catch (error) {
@@ -251,12 +281,31 @@ export class NetworkExporter implements Exporter {
     }
   }
 
+  /**
+   * Replaces the entry's records with its sender's request. An error here is the sender's to
+   * report when it sends, as it would without preparing: the entry keeps its records.
+   */
+  private prepare(entry: QueueEntry): void {
+    try {
+      entry.request = this.senders.get(entry.signal)!.prepare!(entry.batch, entry.signal);
+      entry.batch = undefined;
+    } catch {}
+  }
+
+  private attempt(entry: QueueEntry): Attempt {
+    const { signal, batch, request } = entry;
+    const sender = this.senders.get(signal)!;
+    if (batch !== undefined) return (abort) => sender.send(batch, signal, abort);
+    return (abort) => sender.sendPrepared!(request, signal, abort);
+  }
+
   /** Gives a batch up: into the dead letter when configured, else an error log; counted. */
   private async abandon(entry: QueueEntry, reason: DeadLetterReason, error: string) {
     const { signal, items } = entry;
     if (this.deadLetter) {
       try {
-        await this.deadLetter.write(signal, entry.batch, reason, error);
+        // With a dead letter, entries keep their records (see `prepared`).
+        await this.deadLetter.write(signal, entry.batch!, reason, error);
         this.telemetry.deadLettered(signal, items, reason);
         this.ack(entry);
         return;
@@ -275,17 +324,27 @@ export class NetworkExporter implements Exporter {
     this.ack(entry);
   }
 
+  /** The entry is done with: sent, or given up and accounted for. */
   private ack(entry: QueueEntry): void {
     if (entry.seq !== undefined) this.store?.ack(entry.seq);
+    this.recycle(entry);
   }
 
+  private recycle(entry: QueueEntry): void {
+    if (entry.request === undefined) return;
+    const { request } = entry;
+    entry.request = undefined;
+    this.senders.get(entry.signal)!.recycle?.(request);
+  }
+
+  // The persistent queue's entries keep their records (see `prepared`).
   private measure(entry: QueueEntry): number {
-    entry.payload = encodeBatch(entry.signal, entry.batch);
+    entry.payload = encodeBatch(entry.signal, entry.batch!);
     return entry.payload.length;
   }
 
   private async persist(entry: QueueEntry): Promise<void> {
-    const payload = entry.payload ?? encodeBatch(entry.signal, entry.batch);
+    const payload = entry.payload ?? encodeBatch(entry.signal, entry.batch!);
     entry.payload = undefined;
     entry.seq = await this.store!.append(payload);
   }

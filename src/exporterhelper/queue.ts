@@ -8,7 +8,13 @@ export type Batch = LogBatch | MetricBatch;
 
 export interface QueueEntry {
   signal: Signal;
-  batch: Batch;
+  /**
+   * The records; undefined once `request` holds them as the sender's request (a memory queue
+   * without a dead letter, for a sender that can prepare). Exactly one of the two is set.
+   */
+  batch: Batch | undefined;
+  /** What the sender's `prepare` made of the batch. */
+  request?: unknown;
   items: number;
   /** What the entry counts against queue_size (1, or its items). */
   size: number;

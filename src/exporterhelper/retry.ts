@@ -3,7 +3,6 @@ import type { Signal } from "../pdata/signal.js";
 import { Backoff, sleep } from "./backoff.js";
 import type { CircuitBreaker } from "./circuit-breaker.js";
 import type { RetryConfig } from "./config.js";
-import type { Sender } from "./sender.js";
 
 export type FailureReason = "permanent" | "retries_exhausted";
 
@@ -20,8 +19,10 @@ export interface Interrupts {
   cancel: AbortSignal;
 }
 
+/** One attempt at the request: a sender's `send` or `sendPrepared`, bound to what it sends. */
+export type Attempt = (abort: AbortSignal) => Promise<void>;
+
 export interface DeliveryOptions {
-  sender: Sender<unknown>;
   timeoutMs: number;
   retry: RetryConfig;
   breaker: CircuitBreaker;
@@ -38,7 +39,7 @@ export interface DeliveryOptions {
 export async function deliver(
   options: DeliveryOptions,
   signal: Signal,
-  batch: unknown,
+  send: Attempt,
   interrupts: Interrupts,
 ): Promise<Outcome> {
   const { retry, breaker } = options;
@@ -48,7 +49,7 @@ export async function deliver(
     if (!(await breaker.acquire(interrupts.halt))) return { kind: "stopped" };
     let error: Error;
     try {
-      await attempt(options, signal, batch, interrupts.cancel);
+      await attempt(options, send, interrupts.cancel);
       breaker.success();
       return { kind: "sent" };
     } catch (caught) {
@@ -89,8 +90,7 @@ export async function deliver(
  */
 async function attempt(
   options: DeliveryOptions,
-  signal: Signal,
-  batch: unknown,
+  send: Attempt,
   cancel: AbortSignal,
 ): Promise<void> {
   const controller = new AbortController();
@@ -106,7 +106,7 @@ async function attempt(
     else controller.signal.addEventListener("abort", fail, { once: true });
   });
   try {
-    await Promise.race([options.sender.send(batch as never, signal, controller.signal), aborted]);
+    await Promise.race([send(controller.signal), aborted]);
   } catch (error) {
     // A timeout may surface as the sender's own AbortError: report our reason instead.
     throw controller.signal.aborted ? controller.signal.reason : error;

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { PermanentError, RetryableError } from "../../src/component/errors.js";
 import { decodeLogsRequest } from "../../src/pdata/otlp-json.js";
 import { logRecords } from "../helpers/records.js";
-import { FakeSender, retryable, startExporter, tick, until } from "./helpers.js";
+import { FakeSender, PreparingSender, retryable, startExporter, tick, until } from "./helpers.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -399,5 +399,134 @@ describe("isolation and shutdown", () => {
     await expect(exporter.consumers.logs!.consume(logRecords(1))).rejects.toBeInstanceOf(
       RetryableError,
     );
+  });
+});
+
+describe("senders that prepare their request (Sender.prepare)", () => {
+  it("memory queue: the request is made as the batch is queued and resent as it is on retry", async () => {
+    const sender = new PreparingSender([retryable()]);
+    sender.hold();
+    const { exporter, telemetry } = await startExporter({ retry_on_failure: fast }, sender);
+    await exporter.consumers.logs!.consume(logRecords(3));
+    expect(sender.prepares).toBe(1);
+    sender.release();
+    await until(() => telemetry.get("exporter/otlp_http/test/sent/logs") === 3);
+    expect(sender.sentCalls).toBe(0);
+    expect(sender.preparedCalls).toBe(2);
+    expect(sender.calls[1]!.batch).toBe(sender.calls[0]!.batch);
+    expect(sender.delivered).toEqual([{ encoded: "0,1,2" }]);
+    expect(sender.recycled).toEqual(sender.delivered);
+    expect(await telemetry.metric("tripline_exporter_retries")).toBe(1);
+    await exporter.shutdown();
+  });
+
+  it("a failed request is logged and counted in items; so is one left at the shutdown deadline", async () => {
+    const sender = new PreparingSender([new PermanentError("401 unauthorized")], retryable());
+    const { exporter, telemetry, lines } = await startExporter(
+      { retry_on_failure: fast, sending_queue: { num_consumers: 1 } },
+      sender,
+    );
+    await exporter.consumers.logs!.consume(logRecords(4));
+    await until(() => telemetry.get("exporter/otlp_http/test/send_failed/logs") === 4);
+    for (let i = 0; i < 3; i++) await exporter.consumers.logs!.consume(logRecords(2));
+    await exporter.shutdown(AbortSignal.timeout(50));
+    expect(lines.filter((l) => l.level === 50)).toMatchObject([
+      { items: 4, reason: "permanent", err: "401 unauthorized" },
+      { batches: 3, items: 6, msg: "shutdown deadline reached before the sending queue drained" },
+      { items: 2, reason: "shutdown" },
+      { items: 2, reason: "shutdown" },
+      { items: 2, reason: "shutdown" },
+    ]);
+    expect(
+      await telemetry.metric("tripline_exporter_dropped_log_records", { reason: "permanent" }),
+    ).toBe(4);
+    expect(
+      await telemetry.metric("tripline_exporter_dropped_log_records", { reason: "shutdown" }),
+    ).toBe(6);
+    expect(sender.sentCalls).toBe(0);
+    expect(sender.recycled).toHaveLength(4);
+    expect(new Set(sender.recycled).size).toBe(4);
+  });
+
+  it("hands back the request of a batch dropped by drop_oldest or refused by the queue", async () => {
+    const sender = new PreparingSender();
+    sender.hold();
+    const { exporter, telemetry } = await startExporter(
+      {
+        sending_queue: {
+          num_consumers: 1,
+          queue_size: 6,
+          sizer: "items",
+          when_full: "drop_oldest",
+        },
+      },
+      sender,
+    );
+    const logs = exporter.consumers.logs!;
+    await logs.consume(logRecords(1));
+    await sender.waitForCalls(1); // in flight: not dropped
+    await logs.consume(logRecords(2));
+    await logs.consume(logRecords(3));
+    await logs.consume(logRecords(4)); // pushes out the batch of 2, then the batch of 3
+    expect(sender.recycled.map((r) => r.encoded)).toEqual(["0,1", "0,1,2"]);
+    expect(await telemetry.metric("tripline_exporter_queue_size")).toBe(5);
+    await expect(logs.consume(logRecords(7))).rejects.toThrow(/exceeds the sending queue/);
+    sender.release();
+    await until(() => sender.delivered.length === 2);
+    await exporter.shutdown();
+    expect(sender.recycled.map((r) => r.encoded)).toEqual([
+      "0,1",
+      "0,1,2",
+      "0,1,2,3,4,5,6",
+      "0",
+      "0,1,2,3",
+    ]);
+    expect(
+      await telemetry.metric("tripline_exporter_dropped_log_records", { reason: "queue_full" }),
+    ).toBe(5);
+  });
+
+  it("with a dead letter the queue keeps the records, which the dead letter writes", async () => {
+    const deadLetter = path.join(dir, "dead.jsonl");
+    const sender = new PreparingSender([new PermanentError("400 bad request")]);
+    const { exporter, telemetry } = await startExporter(
+      { dead_letter: { path: deadLetter } },
+      sender,
+    );
+    const records = logRecords(2);
+    await exporter.consumers.logs!.consume(records);
+    await until(() => telemetry.get("exporter/otlp_http/test/send_failed/logs") === 2);
+    await exporter.shutdown();
+    expect(sender.prepares).toBe(0);
+    expect(sender.calls[0]!.batch).toBe(records);
+    const line = JSON.parse(await readFile(deadLetter, "utf8"));
+    expect(decodeLogsRequest(line.request)).toEqual(records);
+  });
+
+  it("the persistent queue and a sender without a queue send the records", async () => {
+    for (const sending_queue of [{ storage: dir }, { enabled: false }]) {
+      const sender = new PreparingSender();
+      const { exporter, telemetry } = await startExporter({ sending_queue }, sender, {
+        configDir: dir,
+      });
+      await exporter.consumers.logs!.consume(logRecords(2));
+      await until(() => telemetry.get("exporter/otlp_http/test/sent/logs") === 2);
+      await exporter.shutdown();
+      expect(sender.prepares).toBe(0);
+      expect(sender.preparedCalls).toBe(0);
+      expect(sender.sentCalls).toBe(1);
+    }
+  });
+
+  it("a batch that cannot be prepared is queued as it is, and send meets the error", async () => {
+    const sender = new PreparingSender([new PermanentError("cannot encode")]);
+    sender.failPrepare = new PermanentError("cannot encode");
+    const { exporter, telemetry, lines } = await startExporter({}, sender);
+    const records = logRecords(2);
+    await exporter.consumers.logs!.consume(records);
+    await until(() => telemetry.get("exporter/otlp_http/test/send_failed/logs") === 2);
+    await exporter.shutdown();
+    expect(sender.calls.map((c) => c.batch)).toEqual([records]);
+    expect(lines.find((l) => l.level === 50)).toMatchObject({ items: 2, err: "cannot encode" });
   });
 });

@@ -126,6 +126,47 @@ export class FakeSender implements Sender<unknown> {
   }
 }
 
+/** A request as PreparingSender makes it: a stand-in for encoded bytes, with no records. */
+export interface FakeRequest {
+  encoded: string;
+}
+
+/**
+ * A FakeSender that can prepare: `calls` and `delivered` then hold requests. `preparedCalls`
+ * and `sentCalls` tell which path each call took.
+ */
+export class PreparingSender extends FakeSender implements Sender<unknown, FakeRequest> {
+  prepares = 0;
+  preparedCalls = 0;
+  sentCalls = 0;
+  /** Thrown by prepare (an encoding error). */
+  failPrepare: Error | undefined;
+
+  prepare(batch: unknown, _signal: Signal): FakeRequest {
+    if (this.failPrepare) throw this.failPrepare;
+    this.prepares++;
+    const records = batch as { attributes: Record<string, unknown> }[];
+    return { encoded: records.map((r) => String(r.attributes.i)).join(",") };
+  }
+
+  /** Requests handed back, in order. */
+  readonly recycled: FakeRequest[] = [];
+
+  recycle(request: FakeRequest): void {
+    this.recycled.push(request);
+  }
+
+  sendPrepared(request: FakeRequest, signal: Signal, abort: AbortSignal): Promise<void> {
+    this.preparedCalls++;
+    return super.send(request, signal, abort);
+  }
+
+  override send(batch: unknown, signal: Signal, abort: AbortSignal): Promise<void> {
+    this.sentCalls++;
+    return super.send(batch, signal, abort);
+  }
+}
+
 export const retryable = (message = "503 unavailable", retryAfterMs?: number) =>
   new RetryableError(message, retryAfterMs);
 

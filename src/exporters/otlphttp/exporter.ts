@@ -1,6 +1,7 @@
 import { VERSION } from "../../cli/version.js";
 import type { CreateContext, Exporter } from "../../component/component.js";
 import { PermanentError, RetryableError } from "../../component/errors.js";
+import { BodyPool, type PooledBody } from "../../exporterhelper/body-pool.js";
 import { createNetworkExporter } from "../../exporterhelper/exporter.js";
 import type { Sender } from "../../exporterhelper/sender.js";
 import type { LogBatch } from "../../pdata/logs.js";
@@ -23,8 +24,28 @@ import { resolveTargets, type Targets } from "./presets.js";
 /** The only statuses the OTLP spec lets a client retry; everything else is the data's fault. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 
-/** Sends one batch of one signal as one Export*ServiceRequest. */
-export class OtlpHttpSender implements Sender<LogBatch | MetricBatch> {
+/** An Export*ServiceRequest, encoded, uncompressed. */
+export interface OtlpHttpRequest {
+  body: Uint8Array;
+  /** The batch's length (log records, or metrics), for the refusal message. */
+  records: number;
+  /** Set when the body lives in the pool (a queued request), to hand back in recycle. */
+  pooled?: PooledBody;
+}
+
+/**
+ * What an exporter's pool keeps for reuse at most. It bounds the memory kept after a burst, not
+ * the queue: a queue holding more than this allocates the rest and leaves it to the GC.
+ */
+const POOL_MAX_FREE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Sends one batch of one signal as one Export*ServiceRequest. The request is encoded when the
+ * batch is queued (`prepare`) and compressed on each attempt, as it was before encoding moved:
+ * compressing is asynchronous, and an asynchronous step on the way into the queue could let
+ * one batch overtake another.
+ */
+export class OtlpHttpSender implements Sender<LogBatch | MetricBatch, OtlpHttpRequest> {
   private readonly compressor: Compressor | undefined;
 
   constructor(
@@ -33,14 +54,31 @@ export class OtlpHttpSender implements Sender<LogBatch | MetricBatch> {
     private readonly url: string,
     private readonly client: HttpClient,
     private readonly partial: PartialSuccessReporter,
+    private readonly pool: BodyPool = new BodyPool(POOL_MAX_FREE_BYTES),
   ) {
     this.compressor = createCompressor(config.compression, config.compression_params);
   }
 
   async send(batch: LogBatch | MetricBatch, signal: Signal, abort: AbortSignal): Promise<void> {
     if (batch.length === 0) return;
+    const body = encodeRequest(signal, this.config.encoding, batch);
+    return this.sendPrepared({ body, records: batch.length }, signal, abort);
+  }
+
+  /** For the memory queue: the body is copied into a pooled block, reused once recycled. */
+  prepare(batch: LogBatch | MetricBatch, signal: Signal): OtlpHttpRequest {
+    const pooled = this.pool.copy(encodeRequest(signal, this.config.encoding, batch));
+    return { body: pooled.body, records: batch.length, pooled };
+  }
+
+  recycle(request: OtlpHttpRequest): void {
+    if (request.pooled) this.pool.give(request.pooled);
+  }
+
+  async sendPrepared(request: OtlpHttpRequest, signal: Signal, abort: AbortSignal): Promise<void> {
+    if (request.records === 0) return;
     const { encoding } = this.config;
-    const encoded = encodeRequest(signal, encoding, batch);
+    const encoded = request.body;
     const body = this.compressor ? await this.compressor.compress(encoded) : encoded;
     const headers: Record<string, string> = { "content-type": CONTENT_TYPE[encoding] };
     if (this.compressor) headers["content-encoding"] = this.compressor.encoding;
@@ -68,7 +106,7 @@ export class OtlpHttpSender implements Sender<LogBatch | MetricBatch> {
     const detail =
       statusMessage(encoding, contentType, response.body) ??
       describeBody(response.body.toString("utf8"));
-    const message = `${this.url} refused ${batch.length} ${signal === "logs" ? "log records" : "metrics"}: HTTP ${response.status}${detail ? ` (${detail})` : ""}`;
+    const message = `${this.url} refused ${request.records} ${signal === "logs" ? "log records" : "metrics"}: HTTP ${response.status}${detail ? ` (${detail})` : ""}`;
     if (RETRYABLE_STATUSES.has(response.status)) {
       throw new RetryableError(message, parseRetryAfter(response.headers["retry-after"]));
     }
@@ -115,9 +153,10 @@ export function buildOtlpHttp(
     configDir: ctx.configDir,
   });
   const partial = new PartialSuccessReporter(ctx);
+  const pool = new BodyPool(POOL_MAX_FREE_BYTES);
   const senders: OtlpHttpParts["senders"] = {};
   for (const signal of signals) {
-    senders[signal] = new OtlpHttpSender(ctx, config, targets.urls[signal]!, client, partial);
+    senders[signal] = new OtlpHttpSender(ctx, config, targets.urls[signal]!, client, partial, pool);
   }
   return { targets, senders, client, partial };
 }

@@ -4,7 +4,10 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PermanentError, RetryableError } from "../../../src/component/errors.js";
 import { otlpHttpConfigSchema } from "../../../src/exporters/otlphttp/config.js";
+import { encodeRequest } from "../../../src/exporters/otlphttp/encode.js";
 import { buildOtlpHttp, createOtlpHttpExporter } from "../../../src/exporters/otlphttp/exporter.js";
+import { encodeLogsProto } from "../../../src/pdata/otlp-proto.js";
+import { until } from "../../exporterhelper/helpers.js";
 import { testContext } from "../../helpers/context.js";
 import { ContractServer, LogsResponse, MetricsResponse, Status } from "./contract-server.js";
 import { direct, host, sampleLogs, sampleMetrics } from "./fixtures.js";
@@ -162,5 +165,73 @@ describe("otlphttp status handling", () => {
     expect(server.requests.at(-1)!.headers.authorization).toBe("Bearer s3cr3t-token");
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.join("")).not.toContain("s3cr3t");
+  });
+});
+
+describe("otlphttp through a memory queue", () => {
+  it("prepares a request into a pooled block, reused once recycled; send needs no pool", async () => {
+    const s = await sender({ encoding: "json" });
+    const sender0 = s.senders.logs!;
+    const expected = Buffer.from(encodeRequest("logs", "json", sampleLogs()));
+    const first = sender0.prepare(sampleLogs(), "logs");
+    expect(Buffer.from(first.body).equals(expected)).toBe(true);
+    expect(first.records).toBe(7);
+    sender0.recycle(first);
+    const second = sender0.prepare(sampleLogs(), "logs");
+    expect(second.pooled!.block).toBe(first.pooled!.block);
+    const before = server.requests.length;
+    await sender0.sendPrepared(second, "logs", never);
+    await sender0.send(sampleLogs(), "logs", never);
+    const [a, b] = server.requests.slice(before);
+    expect(a!.body.equals(expected)).toBe(true);
+    expect(b!.body.equals(expected)).toBe(true);
+    await s.close();
+  });
+
+  it("queues the encoded request: a retry resends the same bytes, a refusal names its records", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino(
+      { level: "debug" },
+      new Writable({
+        write(chunk, _enc, done) {
+          lines.push(JSON.parse(String(chunk)));
+          done();
+        },
+      }),
+    );
+    const ctx = { ...testContext("otlphttp"), logger };
+    const config = otlpHttpConfigSchema.parse({
+      endpoint: server.url,
+      ...direct,
+      sending_queue: { num_consumers: 1 },
+    });
+    const e = createOtlpHttpExporter(ctx, config, ["logs"]);
+    await e.start(host);
+    server.script.push(
+      { status: 503, headers: { "retry-after": "0" } },
+      { status: 200 },
+      {
+        status: 400,
+        headers: proto,
+        body: Status.encode({ code: 3, message: "bad severity" }).finish(),
+      },
+    );
+    const before = server.requests.length;
+    await e.consumers.logs!.consume(sampleLogs());
+    await e.consumers.logs!.consume(sampleLogs());
+    await until(() => ctx.telemetry.get("exporter/otlphttp/send_failed/logs") === 7);
+    expect(ctx.telemetry.get("exporter/otlphttp/sent/logs")).toBe(7);
+    await e.shutdown();
+
+    const sent = server.requests.slice(before);
+    expect(sent).toHaveLength(3);
+    expect(sent.map((r) => r.headers["content-encoding"])).toEqual(["gzip", "gzip", "gzip"]);
+    const expected = Buffer.from(encodeLogsProto(sampleLogs()));
+    for (const request of sent) expect(request.body.equals(expected)).toBe(true);
+    expect(lines.find((l) => l.level === 50)).toMatchObject({
+      items: 7,
+      reason: "permanent",
+      err: `${server.url}/v1/logs refused 7 log records: HTTP 400 (bad severity)`,
+    });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Checks one parsed JSON item against the receiver's limits and makes prototype-pollution keys
- * inert. The walk is iterative: JSON.parse accepts nesting millions deep, and a recursive walk
- * (or JSON.stringify) over such a value would overflow the stack.
+ * inert. JSON.parse accepts nesting millions deep, and JSON.stringify (or any walk that does not
+ * stop at max_depth) would overflow the stack on such a value.
  */
 export interface ItemLimits {
   /** Deepest nesting of objects and arrays; the item itself is depth 1. */
@@ -34,83 +34,100 @@ function pathKey(path: string, key: string): string {
 }
 
 /**
- * Where a value sits in the item, kept as a link to its parent's frame and spelled out as a
- * path string only when an error names it: valid items, the common case, never pay for it.
+ * A broken limit. Its path is collected on the way back out of the walk, one key per level,
+ * and spelled out only then: valid items, the common case, never pay for it.
  */
-interface Frame {
-  value: object;
-  depth: number;
-  parent: Frame | undefined;
-  /** The key (object) or index (array) under which the parent holds this value. */
-  key: string | number;
-}
+class Violation {
+  /** Keys (objects) and indices (arrays) from the offending value up to the item. */
+  readonly keys: (string | number)[] = [];
 
-function pathOf(frame: Frame | undefined, key?: string | number): string {
-  const keys: (string | number)[] = key === undefined ? [] : [key];
-  for (let f = frame; f?.parent; f = f.parent) keys.push(f.key);
-  let path = "$";
-  for (let i = keys.length - 1; i >= 0; i--) {
-    const k = keys[i]!;
-    path = typeof k === "number" ? `${path}[${k}]` : pathKey(path, k);
-  }
-  return path;
-}
+  constructor(readonly reason: string) {}
 
-/** Validates `item` and strips unsafe keys from it in place. */
-export function checkItem(item: object, limits: ItemLimits): ItemCheck {
-  let stripped = 0;
-  const stack: Frame[] = [{ value: item, depth: 1, parent: undefined, key: "" }];
-  while (stack.length > 0) {
-    const frame = stack.pop()!;
-    const { value, depth } = frame;
-    if (depth > limits.maxDepth) {
-      return {
-        error: `nesting deeper than max_depth ${limits.maxDepth} at ${pathOf(frame)}`,
-        stripped,
-      };
+  describe(): string {
+    let path = "$";
+    for (let i = this.keys.length - 1; i >= 0; i--) {
+      const k = this.keys[i]!;
+      path = typeof k === "number" ? `${path}[${k}]` : pathKey(path, k);
     }
+    return `${this.reason} at ${path}`;
+  }
+}
+
+/**
+ * A recursive walk in document order. It never goes deeper than max_depth (at most 1000 by
+ * the receivers' schemas), so the stack stays shallow whatever JSON.parse accepted; it costs
+ * about half of an explicit stack of frames and key arrays. Hand-written because a schema
+ * validator would walk the item once more and could not delete the unsafe keys in the same pass.
+ */
+class Walk {
+  stripped = 0;
+
+  constructor(private readonly limits: ItemLimits) {}
+
+  /** Checks a child of a container at `depth`; undefined when it is within the limits. */
+  child(value: unknown, depth: number): Violation | undefined {
+    if (typeof value === "string") {
+      if (value.length > this.limits.maxStringLength) {
+        return new Violation(
+          `string of ${value.length} characters is longer than max_string_length ${this.limits.maxStringLength}`,
+        );
+      }
+    } else if (typeof value === "object" && value !== null) {
+      if (depth + 1 > this.limits.maxDepth) {
+        return new Violation(`nesting deeper than max_depth ${this.limits.maxDepth}`);
+      }
+      return this.container(value, depth + 1);
+    }
+    return undefined;
+  }
+
+  container(value: object, depth: number): Violation | undefined {
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
-        const error = checkChild(value[i], frame, i, limits, stack);
-        if (error) return { error, stripped };
+        const violation = this.child(value[i], depth);
+        if (violation) {
+          violation.keys.push(i);
+          return violation;
+        }
       }
-      continue;
+      return undefined;
     }
     const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record)) {
-      if (UNSAFE_KEYS.has(key)) {
+    // for…in rather than Object.keys: no key array per object. JSON.parse output has only own
+    // enumerable keys (its prototype, Object.prototype, has none).
+    for (const key in record) {
+      // The length test first (9 and 11 are the lengths of UNSAFE_KEYS): most keys fail it.
+      if ((key.length === 9 || key.length === 11) && UNSAFE_KEYS.has(key)) {
         delete record[key];
-        stripped++;
+        this.stripped++;
         continue;
       }
-      if (key.length > limits.maxStringLength) {
-        return {
-          error: `key longer than max_string_length ${limits.maxStringLength} at ${pathOf(frame)}`,
-          stripped,
-        };
+      if (key.length > this.limits.maxStringLength) {
+        return new Violation(`key longer than max_string_length ${this.limits.maxStringLength}`);
       }
-      const error = checkChild(record[key], frame, key, limits, stack);
-      if (error) return { error, stripped };
+      const violation = this.child(record[key], depth);
+      if (violation) {
+        violation.keys.push(key);
+        return violation;
+      }
     }
+    return undefined;
   }
-  return { stripped };
 }
 
-function checkChild(
-  child: unknown,
-  parent: Frame,
-  key: string | number,
-  limits: ItemLimits,
-  stack: Frame[],
-): string | undefined {
-  if (typeof child === "string") {
-    if (child.length > limits.maxStringLength) {
-      return `string of ${child.length} characters is longer than max_string_length ${limits.maxStringLength} at ${pathOf(parent, key)}`;
-    }
-  } else if (typeof child === "object" && child !== null) {
-    stack.push({ value: child, depth: parent.depth + 1, parent, key });
+/**
+ * Validates `item` and strips unsafe keys from it in place. When the item breaks several
+ * limits, the error names the first offending value in document order.
+ */
+export function checkItem(item: object, limits: ItemLimits): ItemCheck {
+  if (limits.maxDepth < 1) {
+    return { error: `nesting deeper than max_depth ${limits.maxDepth} at $`, stripped: 0 };
   }
-  return undefined;
+  const walk = new Walk(limits);
+  const violation = walk.container(item, 1);
+  return violation
+    ? { error: violation.describe(), stripped: walk.stripped }
+    : { stripped: walk.stripped };
 }
 
 export function isJsonObject(value: unknown): value is Record<string, unknown> {

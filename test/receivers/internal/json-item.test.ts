@@ -20,10 +20,38 @@ describe("checkItem error paths", () => {
     );
   });
 
+  it("names the first offending value in document order when there are several", () => {
+    const long = "x".repeat(11);
+    // A nested violation before a shallower one: the nested one comes first in the text.
+    expect(checkItem({ a: { b: long }, c: long }, limits).error).toBe(
+      "string of 11 characters is longer than max_string_length 10 at $.a.b",
+    );
+    expect(checkItem({ a: [{ b: [[[[1]]]] }], c: long }, limits).error).toBe(
+      "nesting deeper than max_depth 6 at $.a[0].b[0][0][0]",
+    );
+    expect(checkItem({ a: 1, [`k${long}`]: { b: long } }, limits).error).toBe(
+      "key longer than max_string_length 10 at $",
+    );
+  });
+
+  it("walks as deep as max_depth allows and stops there, however deep the item", () => {
+    const nest = (levels: number) =>
+      JSON.parse(`${'{"a":'.repeat(levels - 1)}{}${"}".repeat(levels - 1)}`);
+    expect(checkItem(nest(1000), { maxDepth: 1000, maxStringLength: 10 })).toEqual({
+      stripped: 0,
+    });
+    const error = checkItem(nest(200_000), { maxDepth: 1000, maxStringLength: 10 }).error;
+    expect(error).toBe(`nesting deeper than max_depth 1000 at $${".a".repeat(1000)}`);
+  });
+
   it("accepts a valid item and strips unsafe keys at any depth", () => {
     const item = JSON.parse('{"a":{"__proto__":{"x":1},"ok":[{"constructor":1}]}}');
     expect(checkItem(item, limits)).toEqual({ stripped: 2 });
     expect(item).toEqual({ a: { ok: [{}] } });
+    // Keys of the same lengths as the unsafe ones are kept.
+    const similar = JSON.parse('{"__proto_x":1,"constructer":2,"prototypE":3,"__proto__":4}');
+    expect(checkItem(similar, { maxDepth: 6, maxStringLength: 20 })).toEqual({ stripped: 1 });
+    expect(Object.keys(similar)).toEqual(["__proto_x", "constructer", "prototypE"]);
   });
 });
 

@@ -1,6 +1,9 @@
 /**
- * How the persistent queue stores a batch: OTLP/JSON, which keeps nanosecond times and 64-bit
- * integers exact (as decimal strings) and shared resources and scopes grouped.
+ * How the persistent queue stores a batch. Logs: one marker byte, then an OTLP/protobuf
+ * ExportLogsServiceRequest (nanosecond times, 64-bit integers, bytes and the grouping of shared
+ * resources and scopes survive; encoding it costs a fraction of OTLP/JSON, and every stored
+ * batch is encoded while its sender waits). Metrics, and logs written by earlier versions:
+ * OTLP/JSON in a `{signal, request}` object, which still reads back.
  */
 
 import type { LogBatch } from "../pdata/logs.js";
@@ -8,7 +11,6 @@ import type { Metric, MetricBatch, NumberDataPoint, Temporality } from "../pdata
 import {
   decodeLogsRequest,
   type ExportMetricsServiceRequest,
-  encodeLogsRequest,
   encodeMetricsRequest,
   type OtlpMetric,
   type OtlpNumberDataPoint,
@@ -16,8 +18,12 @@ import {
   type OtlpScope,
 } from "../pdata/otlp-json.js";
 import { decodeAttributes } from "../pdata/otlp-json-decode.js";
+import { decodeLogsProto, encodeLogsProto } from "../pdata/otlp-proto.js";
 import type { Resource, Scope } from "../pdata/resource.js";
 import type { Signal } from "../pdata/signal.js";
+
+/** First byte of a logs batch stored as protobuf; a JSON payload starts with "{". */
+const LOGS_PROTOBUF = 0x01;
 
 export interface StoredBatch {
   signal: Signal;
@@ -25,15 +31,23 @@ export interface StoredBatch {
 }
 
 export function encodeBatch(signal: Signal, batch: LogBatch | MetricBatch): Buffer {
-  const request =
-    signal === "logs"
-      ? encodeLogsRequest(batch as LogBatch)
-      : encodeMetricsRequest(batch as MetricBatch);
-  return Buffer.from(JSON.stringify({ signal, request }));
+  if (signal === "logs") {
+    const encoded = encodeLogsProto(batch as LogBatch);
+    const payload = Buffer.allocUnsafe(encoded.length + 1);
+    payload[0] = LOGS_PROTOBUF;
+    payload.set(encoded, 1);
+    return payload;
+  }
+  return Buffer.from(
+    JSON.stringify({ signal, request: encodeMetricsRequest(batch as MetricBatch) }),
+  );
 }
 
 /** Throws on anything this module did not write (the caller drops and counts the record). */
 export function decodeBatch(payload: Buffer): StoredBatch {
+  if (payload[0] === LOGS_PROTOBUF) {
+    return { signal: "logs", batch: decodeLogsProto(payload.subarray(1)) };
+  }
   const parsed = JSON.parse(payload.toString("utf8")) as { signal?: unknown; request?: unknown };
   if (parsed.signal === "logs") return { signal: "logs", batch: decodeLogsRequest(parsed.request) };
   if (parsed.signal === "metrics") {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PermanentError, RetryableError } from "../../src/component/errors.js";
+import { encodeBatch } from "../../src/exporterhelper/codec.js";
 import type { LogRecord } from "../../src/pdata/logs.js";
 import { logRecord, logRecords } from "../helpers/records.js";
 import { FakeSender, retryable, startExporter, until } from "./helpers.js";
@@ -191,11 +192,15 @@ describe("persistent queue", () => {
     await exporter.shutdown();
 
     await rm(dir, { recursive: true });
-    const small = await startExporter(persistent({ max_bytes: 2000 }), new FakeSender([], "hang"), {
-      configDir: dir,
-    });
+    // Room for three stored one-record batches and half of a fourth.
+    const one = encodeBatch("logs", logRecords(1)).length;
+    const small = await startExporter(
+      persistent({ max_bytes: Math.floor(3.5 * one) }),
+      new FakeSender([], "hang"),
+      { configDir: dir },
+    );
     const logs = small.exporter.consumers.logs!;
-    await logs.consume(logRecords(1)); // about 500 bytes
+    await logs.consume(logRecords(1));
     await logs.consume(logRecords(1));
     await logs.consume(logRecords(1));
     await expect(logs.consume(logRecords(1))).rejects.toThrow(/is full/);

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { decodeBatch, encodeBatch } from "../../src/exporterhelper/codec.js";
 import { encodeFrame, scanFrames } from "../../src/exporterhelper/record.js";
 import type { MetricBatch } from "../../src/pdata/metrics.js";
+import { encodeLogsRequest } from "../../src/pdata/otlp-json.js";
+import { decodeLogsProto } from "../../src/pdata/otlp-proto.js";
 import { logRecords } from "../helpers/records.js";
 
 describe("segment record framing", () => {
@@ -43,9 +45,22 @@ describe("segment record framing", () => {
 });
 
 describe("stored batch codec", () => {
-  it("round-trips logs", () => {
+  it("round-trips logs, stored as OTLP protobuf behind a marker byte", () => {
     const batch = logRecords(3);
-    expect(decodeBatch(encodeBatch("logs", batch))).toEqual({ signal: "logs", batch });
+    const payload = encodeBatch("logs", batch);
+    expect(payload[0]).toBe(0x01);
+    expect(decodeLogsProto(payload.subarray(1))).toEqual(batch);
+    expect(decodeBatch(payload)).toEqual({ signal: "logs", batch });
+  });
+
+  it("reads logs that earlier versions stored as OTLP/JSON", () => {
+    const batch = logRecords(3);
+    const legacy = Buffer.from(
+      JSON.stringify({ signal: "logs", request: encodeLogsRequest(batch) }, (_k, v) =>
+        typeof v === "bigint" ? v.toString() : v,
+      ),
+    );
+    expect(decodeBatch(legacy)).toEqual({ signal: "logs", batch });
   });
 
   it("round-trips every metric type with shared resources and scopes", () => {

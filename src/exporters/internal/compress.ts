@@ -12,7 +12,7 @@ import { z } from "zod";
  * default (zlib's 6), -2 Huffman coding only, 0 no compression (stored blocks in a gzip frame),
  * 1 fastest … 9 smallest.
  */
-export const GZIP_LEVEL = { huffmanOnly: -2, default: -1, max: 9 } as const;
+const GZIP_LEVEL = { huffmanOnly: -2, default: -1, max: 9 } as const;
 
 export const compressionParamsSchema = z
   .strictObject({
@@ -83,7 +83,7 @@ export const SYNC_BELOW_BYTES = 8 * 1024;
 const gzipAsync = promisify(gzip);
 
 /** zlib options for a configured level; none for the default, so the bytes stay zlib's own. */
-export function gzipOptions(level: number | undefined): ZlibOptions {
+function gzipOptions(level: number | undefined): ZlibOptions {
   if (level === undefined || level === GZIP_LEVEL.default) return {};
   if (level === GZIP_LEVEL.huffmanOnly) return { strategy: constants.Z_HUFFMAN_ONLY };
   return { level };

@@ -9,6 +9,11 @@ export function compileRegex(pattern: string, flags = ""): RegExp {
   return new RegExp(pattern.replaceAll("(?P<", "(?<"), flags);
 }
 
+/** A pattern that matches `literal` and nothing else. */
+export function escapeRegex(literal: string): string {
+  return literal.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
+}
+
 /** A regular expression option: checked at validation so a bad pattern never reaches start. */
 export const regexString = z.string().superRefine((pattern, ctx) => {
   try {

@@ -1,6 +1,6 @@
 import type { LogRecord } from "../../pdata/logs.js";
 import { type AnyValue, type Attributes, isPlainObject } from "../../pdata/value.js";
-import { compileRegex } from "../internal/regex.js";
+import { compileRegex, escapeRegex } from "../internal/regex.js";
 import type { RedactionConfig } from "./config.js";
 import { builtinRules, type Rule } from "./patterns.js";
 
@@ -129,10 +129,6 @@ export class Redactor {
     }
     return value;
   }
-}
-
-function escapeRegex(literal: string): string {
-  return literal.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
 }
 
 function join(path: string, name: string): string {
